@@ -1,0 +1,114 @@
+package dev.longlm.gguf;
+
+import dev.longlm.InputException;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The key/value metadata of a GGUF file, in file order, with typed accessors. A missing or
+ * mistyped required key is an {@link InputException} naming the file and the key.
+ */
+public final class GgufMetadata {
+    private final String source;
+    private final Map<String, GgufValue> values;
+
+    public GgufMetadata(String source, Map<String, GgufValue> values) {
+        this.source = source;
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    public Map<String, GgufValue> asMap() {
+        return values;
+    }
+
+    public Set<String> keys() {
+        return values.keySet();
+    }
+
+    public boolean contains(String key) {
+        return values.containsKey(key);
+    }
+
+    public Optional<Object> raw(String key) {
+        GgufValue v = values.get(key);
+        return v == null ? Optional.empty() : Optional.of(v.value());
+    }
+
+    public String getString(String key) {
+        return require(key, String.class);
+    }
+
+    public String getString(String key, String fallback) {
+        return optional(key, String.class).orElse(fallback);
+    }
+
+    public int getInt(String key) {
+        return toInt(key, require(key, Number.class));
+    }
+
+    public int getInt(String key, int fallback) {
+        return optional(key, Number.class).map(n -> toInt(key, n)).orElse(fallback);
+    }
+
+    public long getLong(String key, long fallback) {
+        return optional(key, Number.class).map(Number::longValue).orElse(fallback);
+    }
+
+    public float getFloat(String key) {
+        return require(key, Number.class).floatValue();
+    }
+
+    public float getFloat(String key, float fallback) {
+        return optional(key, Number.class).map(Number::floatValue).orElse(fallback);
+    }
+
+    public boolean getBoolean(String key, boolean fallback) {
+        return optional(key, Boolean.class).orElse(fallback);
+    }
+
+    public Optional<String[]> getStrings(String key) {
+        return optional(key, String[].class);
+    }
+
+    public Optional<float[]> getFloats(String key) {
+        return optional(key, float[].class);
+    }
+
+    /** An integer array of any on-disk width up to 32 bits. */
+    public Optional<int[]> getInts(String key) {
+        return optional(key, int[].class);
+    }
+
+    private <T> T require(String key, Class<T> type) {
+        return optional(key, type).orElseThrow(
+                () -> new InputException(source + ": missing metadata key '" + key + "'; is this a complete GGUF model?"));
+    }
+
+    private <T> Optional<T> optional(String key, Class<T> type) {
+        GgufValue v = values.get(key);
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!type.isInstance(v.value())) {
+            throw new InputException(source + ": metadata key '" + key + "' has type " + describe(v)
+                    + ", expected " + type.getSimpleName());
+        }
+        return Optional.of(type.cast(v.value()));
+    }
+
+    private int toInt(String key, Number n) {
+        long l = n.longValue();
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw new InputException(source + ": metadata key '" + key + "' = " + l + " is out of range");
+        }
+        return (int) l;
+    }
+
+    private static String describe(GgufValue v) {
+        return v.type() == GgufValueType.ARRAY ? "array of " + v.elementType() : v.type().toString();
+    }
+}
