@@ -1,0 +1,67 @@
+package dev.longlm.attention;
+
+import dev.longlm.tensor.Parallel;
+
+/**
+ * One layer's attention step over a batch of consecutive positions: position the new queries and
+ * keys with RoPE under the cache's {@link PositionScheme}, store keys and values, attend with the
+ * fused kernel, then move the newest true-position keys into the cache's window ring. This is the
+ * single attention interface every architecture uses.
+ */
+public final class CachedAttention {
+    private final Rope rope;
+    private final FusedAttention kernel;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+
+    public CachedAttention(Rope rope, int heads, int kvHeads, int headDim, float scale, float softCap) {
+        this.rope = rope;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.kernel = new FusedAttention(heads, kvHeads, headDim, scale, softCap);
+    }
+
+    public Rope rope() {
+        return rope;
+    }
+
+    /**
+     * @param queries        raw queries of the batch ({@code heads·headDim} per position); rotated in place
+     * @param groupedQueries scratch for grouped-position queries, same size as {@code queries}
+     * @param keys           raw keys of the batch; rotated in place to their true positions
+     * @param values         values of the batch
+     * @param start          position of the batch's first token
+     * @param span           sliding-window span ({@code Integer.MAX_VALUE} for full attention)
+     * @param out            attention output ({@code heads·headDim} per position)
+     */
+    public void forward(int layer, int n, int start, float[] queries, float[] groupedQueries, float[] keys,
+                        float[] values, int span, KvCache cache, float[] out, Parallel pool) {
+        PositionScheme scheme = cache.scheme();
+        int qDim = heads * headDim;
+        int kvDim = kvHeads * headDim;
+        float[] cachedKeys = cache.keys(layer);
+        float[] cachedValues = cache.values(layer);
+        for (int i = 0; i < n; i++) {
+            int p = start + i;
+            if (scheme.isPlain()) {
+                rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, p);
+            } else {
+                rope.rotate(queries, i * qDim, groupedQueries, i * qDim, heads, scheme.groupedQuery(p));
+                rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, scheme.groupedKey(p));
+                rope.rotate(keys, i * kvDim, keys, i * kvDim, kvHeads, p);
+            }
+            rope.rotate(queries, i * qDim, queries, i * qDim, heads, p);
+            System.arraycopy(values, i * kvDim, cachedValues, p * kvDim, kvDim);
+        }
+        kernel.attend(queries, groupedQueries, keys, n, start, cache, layer, span, out, pool);
+        float[] ring = cache.windowKeys(layer);
+        if (ring != null) {
+            int window = scheme.window();
+            for (int i = Math.max(0, n - window); i < n; i++) {
+                System.arraycopy(keys, i * kvDim, ring, ((start + i) % window) * kvDim, kvDim);
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.longlm.attention;
+
+import dev.longlm.tensor.FloatArrays;
+import dev.longlm.tensor.Parallel;
+
+/**
+ * Causal multi-head attention with a {@link PositionScheme}, fused into one pass over the cache with
+ * an online softmax: keys are visited in tiles of {@link #TILE}, each query keeps a running maximum,
+ * normaliser and weighted sum of values, so no score matrix is ever materialised.
+ *
+ * <p>Each key is scored once, with the rotation its distance calls for: keys at distance ≥ W against
+ * the query rotated to its grouped position, nearer keys against the query at its true position. A
+ * tile wholly inside or outside the window therefore takes one kind of score; only a tile straddling
+ * distance W mixes both. The query heads that share a KV head are processed together, so each cached
+ * key and value is read once per KV head (grouped-query attention).
+ */
+public final class FusedAttention {
+    /** Keys per tile of the online softmax. */
+    public static final int TILE = 64;
+
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final float scale;
+    /** Soft-capping of scores, {@code cap·tanh(s/cap)} (Gemma 2); 0 for none. */
+    private final float softCap;
+    private final ThreadLocal<Scratch> scratch;
+
+    public FusedAttention(int heads, int kvHeads, int headDim, float scale, float softCap) {
+        if (heads % kvHeads != 0) {
+            throw new IllegalArgumentException(heads + " query heads are not a multiple of " + kvHeads + " KV heads");
+        }
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.scale = scale;
+        this.softCap = softCap;
+        int group = heads / kvHeads;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(group));
+    }
+
+    /** Per-thread buffers: scores of one tile and the running softmax state of each query head of a group. */
+    private static final class Scratch {
+        final float[] scores;
+        final float[] max;
+        final float[] sum;
+
+        Scratch(int group) {
+            scores = new float[group * TILE];
+            max = new float[group];
+            sum = new float[group];
+        }
+    }
+
+    /**
+     * Attention for the {@code n} queries at positions {@code start … start+n-1} of one layer. The
+     * cache must already hold keys (grouped) and values for positions up to {@code start+n-1}.
+     *
+     * @param queries      queries rotated to their true positions, {@code heads·headDim} per position
+     * @param groupedQueries queries rotated to their grouped positions (ignored for plain attention)
+     * @param chunkKeys    this chunk's keys rotated to their true positions, {@code kvDim} per position
+     *                     (ignored for plain attention); keys before {@code start} come from the cache's ring
+     * @param span         keys farther than this are masked (sliding-window attention); {@code Integer.MAX_VALUE} for none
+     * @param out          attention output, {@code heads·headDim} per position
+     */
+    public void attend(float[] queries, float[] groupedQueries, float[] chunkKeys, int n, int start,
+                       KvCache cache, int layer, int span, float[] out, Parallel pool) {
+        pool.forRange(n * kvHeads, (from, to) -> {
+            Scratch s = scratch.get();
+            for (int item = from; item < to; item++) {
+                attendGroup(item / kvHeads, item % kvHeads, queries, groupedQueries, chunkKeys, start, cache, layer,
+                        span, out, s);
+            }
+        });
+    }
+
+    private void attendGroup(int i, int kvHead, float[] queries, float[] groupedQueries, float[] chunkKeys, int start,
+                             KvCache cache, int layer, int span, float[] out, Scratch s) {
+        PositionScheme scheme = cache.scheme();
+        int group = heads / kvHeads;
+        int qDim = heads * headDim;
+        int kvDim = kvHeads * headDim;
+        int p = start + i;
+        int firstHead = kvHead * group;
+        int qBase = i * qDim + firstHead * headDim;
+        float[] keys = cache.keys(layer);
+        float[] values = cache.values(layer);
+        float[] ring = cache.windowKeys(layer);
+        int window = scheme.isPlain() ? 0 : scheme.window();
+        // Keys at j >= firstNear are within the window and scored at true positions.
+        int firstNear = Math.max(0, p - window + 1);
+        int firstKey = span == Integer.MAX_VALUE ? 0 : Math.max(0, p - span + 1);
+
+        for (int g = 0; g < group; g++) {
+            s.max[g] = Float.NEGATIVE_INFINITY;
+            s.sum[g] = 0;
+            java.util.Arrays.fill(out, qBase + g * headDim, qBase + (g + 1) * headDim, 0f);
+        }
+        for (int t0 = firstKey - firstKey % TILE; t0 <= p; t0 += TILE) {
+            int from = Math.max(t0, firstKey);
+            int to = Math.min(p + 1, t0 + TILE);
+            for (int j = from; j < to; j++) {
+                float[] keySource;
+                int keyOffset;
+                float[] querySource;
+                if (j < firstNear || window == 0) {
+                    keySource = keys;
+                    keyOffset = j * kvDim + kvHead * headDim;
+                    querySource = window == 0 ? queries : groupedQueries;
+                } else {
+                    if (j >= start) {
+                        keySource = chunkKeys;
+                        keyOffset = (j - start) * kvDim + kvHead * headDim;
+                    } else {
+                        keySource = ring;
+                        keyOffset = (j % window) * kvDim + kvHead * headDim;
+                    }
+                    querySource = queries;
+                }
+                for (int g = 0; g < group; g++) {
+                    float score = FloatArrays.dot(querySource, qBase + g * headDim, keySource, keyOffset, headDim) * scale;
+                    if (softCap > 0) {
+                        score = softCap * (float) Math.tanh(score / softCap);
+                    }
+                    s.scores[g * TILE + (j - from)] = score;
+                }
+            }
+            for (int g = 0; g < group; g++) {
+                int o = g * TILE;
+                float tileMax = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < to - from; t++) {
+                    tileMax = Math.max(tileMax, s.scores[o + t]);
+                }
+                float newMax = Math.max(s.max[g], tileMax);
+                int accOffset = qBase + g * headDim;
+                if (s.max[g] != Float.NEGATIVE_INFINITY && newMax > s.max[g]) {
+                    float correction = (float) Math.exp(s.max[g] - newMax);
+                    s.sum[g] *= correction;
+                    FloatArrays.scale(out, accOffset, correction, headDim);
+                }
+                s.max[g] = newMax;
+                float sum = 0;
+                for (int t = 0; t < to - from; t++) {
+                    float w = (float) Math.exp(s.scores[o + t] - newMax);
+                    sum += w;
+                    FloatArrays.axpy(w, values, (from + t) * kvDim + kvHead * headDim, out, accOffset, headDim);
+                }
+                s.sum[g] += sum;
+            }
+        }
+        for (int g = 0; g < group; g++) {
+            FloatArrays.scale(out, qBase + g * headDim, 1f / s.sum[g], headDim);
+        }
+    }
+}

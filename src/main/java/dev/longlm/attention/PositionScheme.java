@@ -1,0 +1,27 @@
+package dev.longlm.attention;
+
+/**
+ * Which RoPE positions attention uses for a (query p, key j) pair. Keys closer than
+ * {@link #window()} use their true positions (query at p, key at j); farther keys use the
+ * grouped positions {@link #groupedQuery(int)} and {@link #groupedKey(int)}. Plain attention is the
+ * scheme whose grouped positions are the true ones.
+ */
+public interface PositionScheme {
+    /** Keys with {@code p - j < window()} are scored at true positions. */
+    int window();
+
+    int groupedQuery(int p);
+
+    int groupedKey(int j);
+
+    /** True when grouped positions equal true positions, so only one rotation is needed. */
+    boolean isPlain();
+
+    /** The longest input this scheme keeps within a model trained on {@code trainedContext} positions. */
+    long maxLength(int trainedContext);
+
+    /** A short description for logs and results, e.g. "self-extend G=8 W=64". */
+    String describe();
+
+    PositionScheme PLAIN = SelfExtend.NONE;
+}

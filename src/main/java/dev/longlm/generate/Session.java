@@ -1,0 +1,118 @@
+package dev.longlm.generate;
+
+import dev.longlm.InputException;
+import dev.longlm.attention.KvCache;
+import dev.longlm.attention.PositionScheme;
+import dev.longlm.model.InferenceState;
+import dev.longlm.model.Model;
+import dev.longlm.model.ModelConfig;
+import dev.longlm.model.Transformer;
+import dev.longlm.tensor.Parallel;
+
+import java.util.function.IntConsumer;
+
+/**
+ * One sequence being processed: a KV cache under a position scheme plus preallocated buffers.
+ * Tokens are appended in chunks of at most {@code batchSize}; appending in any chunking gives the
+ * same cache and logits as appending all at once, because every position is absolute.
+ */
+public final class Session {
+    /** Receives the logits predicting the token after position {@code index} (of the appended tokens). */
+    @FunctionalInterface
+    public interface LogitsConsumer {
+        void accept(int index, float[] logits, int offset);
+    }
+
+    private final ModelConfig config;
+    private final Transformer transformer;
+    private final KvCache cache;
+    private final Parallel pool;
+    private final int batchSize;
+    private InferenceState lastOnly;
+    private InferenceState everyPosition;
+
+    public Session(Model model, Transformer transformer, PositionScheme scheme, int capacity, int batchSize, Parallel pool) {
+        this.config = model.config();
+        this.transformer = transformer;
+        this.cache = new KvCache(config.layers(), config.kvDim(), capacity, scheme);
+        this.pool = pool;
+        this.batchSize = batchSize;
+    }
+
+    public static Session create(Model model, PositionScheme scheme, int capacity, Parallel pool) {
+        return new Session(model, model.transformer(model.defaultRope()), scheme, capacity, 64, pool);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
+
+    public int length() {
+        return cache.length();
+    }
+
+    public int capacity() {
+        return cache.capacity();
+    }
+
+    /** Appends tokens and returns the logits after the last one (a view valid until the next call). */
+    public float[] append(int[] tokens, int offset, int count, IntConsumer progress) {
+        checkRoom(count);
+        if (lastOnly == null) {
+            lastOnly = new InferenceState(config, batchSize, false);
+        }
+        for (int done = 0; done < count; ) {
+            int n = Math.min(batchSize, count - done);
+            transformer.forward(tokens, offset + done, n, cache, lastOnly, pool);
+            done += n;
+            if (progress != null) {
+                progress.accept(done);
+            }
+        }
+        return lastOnly.logits();
+    }
+
+    public float[] append(int[] tokens) {
+        return append(tokens, 0, tokens.length, null);
+    }
+
+    /** Appends one token (decoding) and returns the logits for the next. */
+    public float[] decode(int token) {
+        return append(new int[]{token}, 0, 1, null);
+    }
+
+    /** Appends tokens and hands every position's logits to {@code consumer} in order. */
+    public void appendScoring(int[] tokens, int offset, int count, LogitsConsumer consumer, IntConsumer progress) {
+        checkRoom(count);
+        if (everyPosition == null) {
+            everyPosition = new InferenceState(config, batchSize, true);
+        }
+        int vocab = config.vocabSize();
+        for (int done = 0; done < count; ) {
+            int n = Math.min(batchSize, count - done);
+            transformer.forward(tokens, offset + done, n, cache, everyPosition, pool);
+            for (int i = 0; i < n; i++) {
+                consumer.accept(done + i, everyPosition.logits(), everyPosition.logitsOffset(i, vocab));
+            }
+            done += n;
+            if (progress != null) {
+                progress.accept(done);
+            }
+        }
+    }
+
+    public void clear() {
+        cache.clear();
+    }
+
+    private void checkRoom(int count) {
+        if (cache.length() + count > cache.capacity()) {
+            throw new InputException("the input needs " + (cache.length() + count) + " positions but the context holds "
+                    + cache.capacity() + "; raise --ctx, shorten the input, or enable Self-Extend (--group-size/--window)");
+        }
+    }
+}

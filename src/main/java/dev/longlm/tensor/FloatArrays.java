@@ -1,0 +1,115 @@
+package dev.longlm.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorised element-wise operations on slices of float arrays (activations, heads, caches). */
+public final class FloatArrays {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private FloatArrays() {
+    }
+
+    public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum;
+    }
+
+    /** {@code y[yOffset…] += alpha · x[xOffset…]} over {@code n} values. */
+    public static void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xOffset + i).fma(va, FloatVector.fromArray(S, y, yOffset + i))
+                    .intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) {
+            y[yOffset + i] += alpha * x[xOffset + i];
+        }
+    }
+
+    public static void scale(float[] a, int offset, float factor, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, a, offset + i).mul(factor).intoArray(a, offset + i);
+        }
+        for (; i < n; i++) {
+            a[offset + i] *= factor;
+        }
+    }
+
+    /** {@code y[yOffset…] += x[xOffset…]}. */
+    public static void add(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xOffset + i).add(FloatVector.fromArray(S, y, yOffset + i)).intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) {
+            y[yOffset + i] += x[xOffset + i];
+        }
+    }
+
+    /** RMSNorm: {@code out = x / sqrt(mean(x²) + eps) · weight}, sum of squares in double as ggml does. */
+    public static void rmsNorm(float[] x, int xOffset, float[] weight, float eps, float[] out, int outOffset, int n) {
+        double sumSquares = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[xOffset + i];
+            sumSquares += v * v;
+        }
+        float inv = (float) (1.0 / Math.sqrt(sumSquares / n + eps));
+        for (int i = 0; i < n; i++) {
+            out[outOffset + i] = x[xOffset + i] * inv * weight[i];
+        }
+    }
+
+    /** LayerNorm with optional bias: {@code out = (x - mean) / sqrt(var + eps) · weight + bias}. */
+    public static void layerNorm(float[] x, int xOffset, float[] weight, float[] bias, float eps, float[] out, int outOffset, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[xOffset + i];
+        }
+        float mean = (float) (sum / n);
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            float d = x[xOffset + i] - mean;
+            var += d * d;
+        }
+        float inv = (float) (1.0 / Math.sqrt(var / n + eps));
+        for (int i = 0; i < n; i++) {
+            float v = (x[xOffset + i] - mean) * inv * weight[i];
+            out[outOffset + i] = bias == null ? v : v + bias[i];
+        }
+    }
+
+    public static int argmax(float[] a, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (a[offset + i] > a[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** log Σ exp(a[i]) over the slice, in double for stable log-probabilities. */
+    public static double logSumExp(float[] a, int offset, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, a[offset + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(a[offset + i] - max);
+        }
+        return max + Math.log(sum);
+    }
+}

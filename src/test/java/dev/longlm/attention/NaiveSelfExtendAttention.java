@@ -1,0 +1,78 @@
+package dev.longlm.attention;
+
+/**
+ * The textbook definition, kept deliberately slow and independent of the fused kernel: for every
+ * (query p, key j) pair it rotates fresh copies of q and k to the positions the method prescribes,
+ * builds the full row of scores, takes one softmax and sums the values — in double precision.
+ */
+final class NaiveSelfExtendAttention {
+    private NaiveSelfExtendAttention() {
+    }
+
+    /** Positions of a (query, key) pair: true within the window, grouped beyond it. */
+    static int[] positions(int p, int j, int groupSize, int window) {
+        if (groupSize == 1 || p - j < window) {
+            return new int[]{p, j};
+        }
+        return new int[]{p / groupSize + window - window / groupSize, j / groupSize};
+    }
+
+    /**
+     * @param q raw queries, n × heads × headDim; k and v raw, n × kvHeads × headDim
+     * @return attention output, n × heads × headDim
+     */
+    static double[] attend(float[] q, float[] k, float[] v, int n, int heads, int kvHeads, int headDim,
+                           int rotaryDims, RopeLayout layout, double base, int groupSize, int window) {
+        double[] out = new double[n * heads * headDim];
+        int group = heads / kvHeads;
+        double scale = 1.0 / Math.sqrt(headDim);
+        for (int p = 0; p < n; p++) {
+            for (int h = 0; h < heads; h++) {
+                int kvh = h / group;
+                double[] scores = new double[p + 1];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j <= p; j++) {
+                    int[] pos = positions(p, j, groupSize, window);
+                    double[] qr = rotate(q, (p * heads + h) * headDim, headDim, rotaryDims, layout, base, pos[0]);
+                    double[] kr = rotate(k, (j * kvHeads + kvh) * headDim, headDim, rotaryDims, layout, base, pos[1]);
+                    double s = 0;
+                    for (int d = 0; d < headDim; d++) {
+                        s += qr[d] * kr[d];
+                    }
+                    scores[j] = s * scale;
+                    max = Math.max(max, scores[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j <= p; j++) {
+                    scores[j] = Math.exp(scores[j] - max);
+                    sum += scores[j];
+                }
+                for (int j = 0; j <= p; j++) {
+                    for (int d = 0; d < headDim; d++) {
+                        out[(p * heads + h) * headDim + d] += scores[j] / sum * v[(j * kvHeads + kvh) * headDim + d];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** RoPE written from its definition: pair i rotates by angle pos · base^(-2i/rotaryDims). */
+    static double[] rotate(float[] x, int offset, int headDim, int rotaryDims, RopeLayout layout, double base, int pos) {
+        double[] r = new double[headDim];
+        for (int d = 0; d < headDim; d++) {
+            r[d] = x[offset + d];
+        }
+        int half = rotaryDims / 2;
+        for (int i = 0; i < half; i++) {
+            double theta = pos * Math.pow(base, -2.0 * i / rotaryDims);
+            int a = layout == RopeLayout.NEOX ? i : 2 * i;
+            int b = layout == RopeLayout.NEOX ? i + half : 2 * i + 1;
+            double x0 = x[offset + a];
+            double x1 = x[offset + b];
+            r[a] = x0 * Math.cos(theta) - x1 * Math.sin(theta);
+            r[b] = x0 * Math.sin(theta) + x1 * Math.cos(theta);
+        }
+        return r;
+    }
+}

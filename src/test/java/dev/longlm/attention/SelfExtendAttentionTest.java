@@ -1,0 +1,147 @@
+package dev.longlm.attention;
+
+import dev.longlm.InputException;
+import dev.longlm.tensor.Parallel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SelfExtendAttentionTest {
+    private static final Parallel POOL = new Parallel(2);
+    private static final double BASE = 10000;
+
+    @AfterAll
+    static void closePool() {
+        POOL.close();
+    }
+
+    @Test
+    void figure3DistancesOfTheLastQuery() {
+        // The paper's Figure 3: trained length 7, W = 4, G = 2, 10 tokens.
+        SelfExtend se = SelfExtend.of(2, 4);
+        int p = 9;
+        int[] expected = {6, 6, 5, 5, 4, 4, 3, 2, 1, 0};
+        int[] actual = new int[10];
+        for (int j = 0; j <= p; j++) {
+            actual[j] = p - j < se.window() ? p - j : se.groupedQuery(p) - se.groupedKey(j);
+        }
+        assertArrayEquals(expected, actual);
+        assertEquals(10, se.maxLength(7));
+    }
+
+    @Test
+    void rejectsInvalidSettingsWithAHint() {
+        assertThrows(InputException.class, () -> SelfExtend.of(3, 8));
+        assertThrows(InputException.class, () -> SelfExtend.of(0, 8));
+        InputException e = assertThrows(InputException.class, () -> SelfExtend.of(4, 64).checkFits(1000, 256));
+        assertTrue(e.getMessage().contains("maximum 832"), e.getMessage());
+        assertTrue(e.getMessage().contains("--group-size 8 --window 64"), e.getMessage());
+    }
+
+    static Stream<Arguments> settings() {
+        return Stream.of(
+                // heads, kvHeads, headDim, rotaryDims, layout, G, W, n, chunk
+                Arguments.of(4, 2, 16, 16, RopeLayout.ADJACENT_PAIRS, 1, 0, 97, 97),
+                Arguments.of(4, 2, 16, 16, RopeLayout.ADJACENT_PAIRS, 2, 4, 150, 150),
+                Arguments.of(4, 1, 16, 16, RopeLayout.NEOX, 4, 16, 143, 13),
+                Arguments.of(2, 2, 32, 32, RopeLayout.NEOX, 8, 32, 201, 64),
+                Arguments.of(8, 2, 16, 8, RopeLayout.ADJACENT_PAIRS, 3, 9, 130, 1),
+                Arguments.of(6, 3, 8, 8, RopeLayout.NEOX, 16, 64, 211, 70),
+                Arguments.of(4, 4, 16, 16, RopeLayout.ADJACENT_PAIRS, 2, 200, 150, 33));
+    }
+
+    @ParameterizedTest
+    @MethodSource("settings")
+    void fusedKernelEqualsNaiveReference(int heads, int kvHeads, int headDim, int rotaryDims, RopeLayout layout,
+                                          int g, int w, int n, int chunk) {
+        Random rnd = new Random(31L * g + w + n);
+        float[] q = random(rnd, n * heads * headDim);
+        float[] k = random(rnd, n * kvHeads * headDim);
+        float[] v = random(rnd, n * kvHeads * headDim);
+        double[] expected = NaiveSelfExtendAttention.attend(q, k, v, n, heads, kvHeads, headDim, rotaryDims, layout, BASE, g, w);
+        float[] actual = fused(q, k, v, n, heads, kvHeads, headDim, rotaryDims, layout, SelfExtend.of(g, w), chunk);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 2e-5, "output " + i);
+        }
+    }
+
+    @Test
+    void groupSizeOneAndWideWindowEqualPlainAttention() {
+        int heads = 4, kvHeads = 2, headDim = 16, n = 120;
+        Random rnd = new Random(7);
+        float[] q = random(rnd, n * heads * headDim);
+        float[] k = random(rnd, n * kvHeads * headDim);
+        float[] v = random(rnd, n * kvHeads * headDim);
+        float[] plain = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.ADJACENT_PAIRS, SelfExtend.NONE, n);
+        float[] g1 = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.ADJACENT_PAIRS, SelfExtend.of(1, 64), n);
+        float[] wideWindow = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.ADJACENT_PAIRS, SelfExtend.of(4, 128), n);
+        assertArrayEquals(plain, g1, 0f);
+        assertArrayEquals(plain, wideWindow, 1e-6f);
+    }
+
+    @Test
+    void chunkedEqualsAllAtOnceAndTokenByToken() {
+        int heads = 4, kvHeads = 2, headDim = 16, n = 180;
+        Random rnd = new Random(11);
+        float[] q = random(rnd, n * heads * headDim);
+        float[] k = random(rnd, n * kvHeads * headDim);
+        float[] v = random(rnd, n * kvHeads * headDim);
+        SelfExtend se = SelfExtend.of(4, 32);
+        float[] all = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.NEOX, se, n);
+        float[] chunks = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.NEOX, se, 50);
+        float[] tokens = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.NEOX, se, 1);
+        assertArrayEquals(all, chunks, 1e-6f);
+        assertArrayEquals(all, tokens, 1e-6f);
+    }
+
+    @Test
+    void selfExtendCacheCostsPlainCachePlusTheWindow() {
+        int layers = 6, kvDim = 64, length = 4096;
+        KvCache plain = new KvCache(layers, kvDim, length, SelfExtend.NONE);
+        KvCache extended = new KvCache(layers, kvDim, length, SelfExtend.of(32, 64));
+        long windowEntries = (long) layers * 64 * kvDim * Float.BYTES;
+        assertEquals(2L * layers * length * kvDim * Float.BYTES, plain.allocatedBytes());
+        assertTrue(extended.allocatedBytes() <= plain.allocatedBytes() + windowEntries,
+                extended.allocatedBytes() + " > " + plain.allocatedBytes() + " + " + windowEntries);
+    }
+
+    /** Runs the engine's attention path (RoPE, cache, fused kernel) over the raw inputs in chunks. */
+    private static float[] fused(float[] q, float[] k, float[] v, int n, int heads, int kvHeads, int headDim,
+                                 int rotaryDims, RopeLayout layout, SelfExtend scheme, int chunk) {
+        Rope rope = Rope.standard(headDim, rotaryDims, layout, BASE);
+        CachedAttention attention = new CachedAttention(rope, heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), 0f);
+        KvCache cache = new KvCache(1, kvHeads * headDim, n, scheme);
+        int qDim = heads * headDim;
+        int kvDim = kvHeads * headDim;
+        float[] out = new float[n * qDim];
+        for (int start = 0; start < n; start += chunk) {
+            int m = Math.min(chunk, n - start);
+            float[] qc = java.util.Arrays.copyOfRange(q, start * qDim, (start + m) * qDim);
+            float[] kc = java.util.Arrays.copyOfRange(k, start * kvDim, (start + m) * kvDim);
+            float[] vc = java.util.Arrays.copyOfRange(v, start * kvDim, (start + m) * kvDim);
+            float[] o = new float[m * qDim];
+            attention.forward(0, m, start, qc, new float[m * qDim], kc, vc, Integer.MAX_VALUE, cache, o, POOL);
+            cache.setLength(start + m);
+            System.arraycopy(o, 0, out, start * qDim, m * qDim);
+        }
+        return out;
+    }
+
+    private static float[] random(Random rnd, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        return a;
+    }
+}
