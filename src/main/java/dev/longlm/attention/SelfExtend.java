@@ -86,6 +86,33 @@ public record SelfExtend(int groupSize, int window) implements PositionScheme {
         return 0;
     }
 
+    /**
+     * The authors' empirical rule for choosing G: keep W = {@code window} (default L/4) and take the
+     * smallest divisor G of W with {@code W + (N - W)/G ≤ ⅔·L}, so the farthest grouped distance stays
+     * well inside the trained context. Inputs that fit the trained context get plain attention.
+     *
+     * @return the setting, or an {@link InputException} saying plainly that no G fits
+     */
+    public static SelfExtend auto(int trainedContext, int inputLength, Integer window) {
+        int w = window != null ? window : trainedContext / 4;
+        double limit = 2.0 * trainedContext / 3.0;
+        if (inputLength <= trainedContext) {
+            return NONE;
+        }
+        if (w <= 0 || w >= limit) {
+            throw new InputException("--self-extend auto: window " + w + " must be positive and below 2/3 of the trained context "
+                    + trainedContext);
+        }
+        for (int g = 2; g <= w; g++) {
+            if (w % g == 0 && w + (double) (inputLength - w) / g <= limit) {
+                return new SelfExtend(g, w);
+            }
+        }
+        throw new InputException("--self-extend auto: no group size dividing window " + w + " keeps " + inputLength
+                + " tokens within 2/3 of the trained context " + trainedContext + " (W + (N-W)/G <= " + (int) limit
+                + "); use a larger --window or set --group-size/--window by hand (maximum length " + ((long) (trainedContext - w) * w + w) + ")");
+    }
+
     @Override
     public String describe() {
         return isPlain() ? "plain attention" : "self-extend G=" + groupSize + " W=" + window;
