@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every llama.cpp tokenizer test vector must encode to exactly llama.cpp's ids, and decode back. */
 class LlamaCppVectorsTest {
-    static final List<String> VOCABS = List.of("llama-spm", "phi-3");
+    static final List<String> VOCABS = List.of("llama-spm", "phi-3", "llama-bpe", "qwen2");
 
     @Test
     void eachVocabHasAllItsVectors() {
