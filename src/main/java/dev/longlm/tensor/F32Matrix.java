@@ -4,11 +4,14 @@ import dev.longlm.gguf.GgmlType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
-/** Plain 32-bit float weights. */
-public record F32Matrix(MemorySegment data, int rows, int cols) implements WeightMatrix {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+/** Plain 32-bit float weights; matvec reads the mapping directly with vector loads. */
+public record F32Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+    static final ValueLayout.OfFloat F32 = Layouts.FLOAT;
+
+    public F32Matrix {
+        Layouts.check(GgmlType.F32, data, rows, cols);
+    }
 
     @Override
     public GgmlType type() {
@@ -23,12 +26,7 @@ public record F32Matrix(MemorySegment data, int rows, int cols) implements Weigh
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         for (int r = rowStart; r < rowEnd; r++) {
-            long base = (long) r * cols * 4;
-            float sum = 0;
-            for (int c = 0; c < cols; c++) {
-                sum += data.get(F32, base + 4L * c) * x[xOffset + c];
-            }
-            out[outOffset + r] = sum;
+            out[outOffset + r] = VectorKernels.dot(data, (long) r * cols * 4, x, xOffset, cols);
         }
     }
 }

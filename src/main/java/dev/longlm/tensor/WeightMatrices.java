@@ -6,6 +6,8 @@ import dev.longlm.gguf.GgufFile;
 import dev.longlm.gguf.GgufTensorInfo;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /** Creates the {@link WeightMatrix} implementation for a tensor's ggml type. */
 public final class WeightMatrices {
@@ -16,8 +18,27 @@ public final class WeightMatrices {
         return switch (type) {
             case F32 -> new F32Matrix(data, rows, cols);
             case F16 -> new F16Matrix(data, rows, cols);
-            default -> throw new InputException("tensor type " + type + " is not supported yet");
+            case BF16 -> new Bf16Matrix(data, rows, cols);
+            case Q8_0 -> new Q8_0Matrix(data, rows, cols);
+            case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q4_1 -> new Q4_1Matrix(data, rows, cols);
+            case Q5_0 -> new Q5_0Matrix(data, rows, cols);
+            case Q5_1 -> new Q5_1Matrix(data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(data, rows, cols);
+            default -> throw new InputException("tensor type " + type + " is not supported; supported types: "
+                    + SUPPORTED.stream().map(Enum::name).collect(Collectors.joining(", "))
+                    + "; re-quantize the model to one of them");
         };
+    }
+
+    /** Types {@link #of} accepts. */
+    public static final List<GgmlType> SUPPORTED = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+
+    public static boolean isSupported(GgmlType type) {
+        return SUPPORTED.contains(type);
     }
 
     /** A 2-D tensor of a GGUF file as a matrix ({@code shape[0]} columns, the rest rows). */

@@ -1,0 +1,40 @@
+package dev.longlm.tensor;
+
+/**
+ * The 12-byte packed table of eight 6-bit (scale, min) pairs that Q4_K and Q5_K super-blocks
+ * share. Pairs 0-3 sit in the low six bits of bytes 0-3 (scales) and 4-7 (mins); pairs 4-7 keep
+ * their low four bits in bytes 8-11 and their top two bits in the spare high bits of bytes 0-7.
+ */
+final class KQuantScales {
+    private KQuantScales() {
+    }
+
+    /** The 6-bit scale of sub-block {@code j} (0-7), from the table's bytes as unsigned ints. */
+    static int scale(byte[] packed, int j) {
+        return j < 4 ? packed[j] & 63 : (packed[j + 4] & 0xF) | (((packed[j - 4] & 0xFF) >>> 6) << 4);
+    }
+
+    /** The 6-bit min of sub-block {@code j} (0-7). */
+    static int min(byte[] packed, int j) {
+        return j < 4 ? packed[j + 4] & 63 : ((packed[j + 4] & 0xFF) >>> 4) | (((packed[j] & 0xFF) >>> 6) << 4);
+    }
+
+    /** Packs eight 6-bit scales and mins into the 12-byte table (inverse of {@link #scale}/{@link #min}). */
+    static void pack(int[] scales, int[] mins, byte[] out, int offset) {
+        for (int k = 0; k < 12; k++) {
+            out[offset + k] = 0;
+        }
+        for (int j = 0; j < 8; j++) {
+            int ls = scales[j];
+            int lm = mins[j];
+            if (j < 4) {
+                out[offset + j] = (byte) ls;
+                out[offset + j + 4] = (byte) lm;
+            } else {
+                out[offset + j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
+                out[offset + j - 4] |= (byte) ((ls >> 4) << 6);
+                out[offset + j] |= (byte) ((lm >> 4) << 6);
+            }
+        }
+    }
+}

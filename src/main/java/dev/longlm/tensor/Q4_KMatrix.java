@@ -1,0 +1,48 @@
+package dev.longlm.tensor;
+
+import dev.longlm.gguf.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_K: super-blocks of 256 as {@code f16 d, f16 dmin, 12 bytes of packed 6-bit scales/mins,
+ * 128 bytes of nibbles}. Each 64 values share 32 bytes: low nibbles are the first 32, high nibbles
+ * the next 32; value = d·scale·q - dmin·min per 32-value sub-block.
+ */
+public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+    private static final int BLOCK_BYTES = 144;
+
+    public Q4_KMatrix {
+        Layouts.check(GgmlType.Q4_K, data, rows, cols);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOffset) {
+        int blocks = cols / 256;
+        long block = (long) row * blocks * BLOCK_BYTES;
+        byte[] scales = new byte[12];
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float d = Layouts.f16(data, block);
+            float dmin = Layouts.f16(data, block + 2);
+            MemorySegment.copy(data, Layouts.BYTE, block + 4, scales, 0, 12);
+            long qs = block + 16;
+            int o = outOffset + b * 256;
+            for (int j = 0; j < 4; j++, qs += 32, o += 64) {
+                float d1 = d * KQuantScales.scale(scales, 2 * j);
+                float m1 = dmin * KQuantScales.min(scales, 2 * j);
+                float d2 = d * KQuantScales.scale(scales, 2 * j + 1);
+                float m2 = dmin * KQuantScales.min(scales, 2 * j + 1);
+                for (int l = 0; l < 32; l++) {
+                    int q = data.get(Layouts.BYTE, qs + l) & 0xFF;
+                    out[o + l] = d1 * (q & 0xF) - m1;
+                    out[o + 32 + l] = d2 * (q >>> 4) - m2;
+                }
+            }
+        }
+    }
+}

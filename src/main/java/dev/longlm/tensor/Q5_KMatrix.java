@@ -1,0 +1,50 @@
+package dev.longlm.tensor;
+
+import dev.longlm.gguf.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q5_K: super-blocks of 256 as {@code f16 d, f16 dmin, 12 bytes of scales/mins, 32 bytes of high
+ * bits, 128 bytes of low nibbles}. Like Q4_K, plus a fifth bit: for the i-th group of 64 values,
+ * bit 2i of {@code qh[l]} belongs to value l and bit 2i+1 to value 32 + l.
+ */
+public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+    private static final int BLOCK_BYTES = 176;
+
+    public Q5_KMatrix {
+        Layouts.check(GgmlType.Q5_K, data, rows, cols);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q5_K;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOffset) {
+        int blocks = cols / 256;
+        long block = (long) row * blocks * BLOCK_BYTES;
+        byte[] scales = new byte[12];
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float d = Layouts.f16(data, block);
+            float dmin = Layouts.f16(data, block + 2);
+            MemorySegment.copy(data, Layouts.BYTE, block + 4, scales, 0, 12);
+            long qh = block + 16;
+            long ql = block + 48;
+            int o = outOffset + b * 256;
+            for (int j = 0; j < 4; j++, ql += 32, o += 64) {
+                float d1 = d * KQuantScales.scale(scales, 2 * j);
+                float m1 = dmin * KQuantScales.min(scales, 2 * j);
+                float d2 = d * KQuantScales.scale(scales, 2 * j + 1);
+                float m2 = dmin * KQuantScales.min(scales, 2 * j + 1);
+                for (int l = 0; l < 32; l++) {
+                    int q = data.get(Layouts.BYTE, ql + l) & 0xFF;
+                    int h = data.get(Layouts.BYTE, qh + l) >>> (2 * j);
+                    out[o + l] = d1 * ((q & 0xF) + ((h & 1) << 4)) - m1;
+                    out[o + 32 + l] = d2 * ((q >>> 4) + ((h & 2) << 3)) - m2;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.longlm.tensor;
+
+import dev.longlm.InputException;
+import dev.longlm.gguf.GgmlType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * matvec and matmul of every type against a double-precision product over the dequantized rows,
+ * and against each other. Shapes use a row range that starts and ends mid-matrix and, where the
+ * block size allows, a column count that is no multiple of any vector length.
+ */
+class KernelTest {
+    static GgmlType[] types() {
+        return WeightMatrices.SUPPORTED.toArray(GgmlType[]::new);
+    }
+
+    /** 37 rows; columns: 3 blocks of 256 for K-quants, 23 blocks of 32, or 773 for float types. */
+    private static WeightMatrix randomMatrix(GgmlType type, int rows, long seed) {
+        int cols = type.blockSize() == 256 ? 768 : type.blockSize() == 32 ? 736 : 773;
+        Random rnd = new Random(seed);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian() * (i % 97 == 0 ? 5 : 1);
+        }
+        return WeightMatrices.of(type, MemorySegment.ofArray(Quantizer.quantize(type, w)), rows, cols);
+    }
+
+    private static float[] randomVector(int n, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
+    }
+
+    /** Checks {@code actual} against Σ w·x in double, relative to Σ |w·x| so cancellation cannot hide errors. */
+    private static void assertDot(WeightMatrix m, int row, float[] x, int xOff, float actual, String what) {
+        float[] w = new float[m.cols()];
+        m.dequantizeRow(row, w, 0);
+        double sum = 0;
+        double abs = 0;
+        for (int c = 0; c < m.cols(); c++) {
+            sum += (double) w[c] * x[xOff + c];
+            abs += Math.abs((double) w[c] * x[xOff + c]);
+        }
+        if (!(Math.abs(actual - sum) <= 1e-4 * abs + 1e-30)) {
+            fail(m.type() + " " + what + " row " + row + ": expected " + sum + " got " + actual);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
+    void matvecMatchesDoubleReferenceOnRowRange(GgmlType type) {
+        WeightMatrix m = randomMatrix(type, 37, 1);
+        float[] x = randomVector(m.cols() + 5, 2);
+        float[] out = new float[m.rows() + 3];
+        Arrays.fill(out, Float.NaN);
+        m.matvec(x, 5, out, 3, 4, 33);
+        for (int r = 0; r < m.rows(); r++) {
+            if (r >= 4 && r < 33) {
+                assertDot(m, r, x, 5, out[3 + r], "matvec");
+            } else {
+                assertTrue(Float.isNaN(out[3 + r]), "row " + r + " outside the range was written");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.longlm.tensor.GoldenQuantTest#types")
+    void matvecOnGgmlBytesMatchesReference(GgmlType type) {
+        GoldenQuant g = GoldenQuant.load(type);
+        WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(g.quantized()), GoldenQuant.ROWS, GoldenQuant.COLS);
+        float[] x = randomVector(GoldenQuant.COLS, 3);
+        float[] out = new float[GoldenQuant.ROWS];
+        m.matvec(x, 0, out, 0, 0, GoldenQuant.ROWS);
+        for (int r = 0; r < GoldenQuant.ROWS; r++) {
+            assertDot(m, r, x, 0, out[r], "matvec");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
+    void matmulEqualsRepeatedMatvec(GgmlType type) {
+        WeightMatrix m = randomMatrix(type, 37, 4);
+        int n = 5;
+        float[] x = randomVector(n * m.cols(), 5);
+        float[] batched = new float[n * m.rows()];
+        Arrays.fill(batched, Float.NaN);
+        m.matmul(x, n, batched, 2, 35); // 33 rows: eight full tiles and one partial
+        for (int i = 0; i < n; i++) {
+            float[] single = new float[m.rows()];
+            m.matvec(x, i * m.cols(), single, 0, 2, 35);
+            for (int r = 0; r < m.rows(); r++) {
+                float got = batched[i * m.rows() + r];
+                if (r < 2 || r >= 35) {
+                    assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
+                } else {
+                    assertDot(m, r, x, i * m.cols(), got, "matmul");
+                    float tolerance = 1e-4f * (Math.abs(single[r]) + 1);
+                    assertEquals(single[r], got, tolerance, type + " input " + i + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void parallelMatmulCoversAllRows() {
+        WeightMatrix m = randomMatrix(GgmlType.Q4_0, 37, 6);
+        float[] x = randomVector(3 * m.cols(), 7);
+        float[] out = new float[3 * m.rows()];
+        try (Parallel pool = new Parallel(2)) {
+            pool.matmul(m, x, 3, out);
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int r = 0; r < m.rows(); r++) {
+                assertDot(m, r, x, i * m.cols(), out[i * m.rows() + r], "parallel matmul");
+            }
+        }
+    }
+
+    @Test
+    void unsupportedTypeNamesTypeAndAlternatives() {
+        InputException e = assertThrows(InputException.class,
+                () -> WeightMatrices.of(GgmlType.Q2_K, MemorySegment.ofArray(new byte[84]), 1, 256));
+        assertTrue(e.getMessage().contains("Q2_K"), e.getMessage());
+        assertTrue(e.getMessage().contains("Q4_K") && e.getMessage().contains("BF16"), e.getMessage());
+    }
+
+    @Test
+    void shapeThatDoesNotFitDataIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new Q8_0Matrix(MemorySegment.ofArray(new byte[34]), 2, 32));
+        assertThrows(IllegalArgumentException.class, () -> new Q4_KMatrix(MemorySegment.ofArray(new byte[144]), 1, 32));
+    }
+}
