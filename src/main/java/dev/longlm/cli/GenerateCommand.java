@@ -1,13 +1,92 @@
 package dev.longlm.cli;
 
+import dev.longlm.InputException;
+import dev.longlm.attention.PositionScheme;
+import dev.longlm.generate.Generator;
+import dev.longlm.generate.Sampler;
+import dev.longlm.generate.SamplingParameters;
+import dev.longlm.generate.Session;
+import dev.longlm.model.Model;
+import dev.longlm.tensor.Parallel;
+import dev.longlm.tokenizer.Tokenizer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt, streaming it to stdout.")
 final class GenerateCommand implements Callable<Integer> {
+    static final String DEFAULT_PROMPT = "Once upon a time";
+
+    @Mixin
+    ModelOptions modelOptions;
+    @Mixin
+    PositionOptions positions;
+    @Mixin
+    SamplingOptions sampling;
+
+    static final class PromptSource {
+        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: \"" + DEFAULT_PROMPT + "\")")
+        String prompt;
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file")
+        Path file;
+    }
+
+    @ArgGroup(multiplicity = "0..1")
+    PromptSource promptSource;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "128",
+            description = "tokens to generate; -1 = until end of text or a full context (default ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N",
+            description = "context size in tokens (default: the trained context, or the Self-Extend maximum)")
+    Integer ctx;
+
+    @Option(names = "--no-echo", description = "do not print the prompt before the generated text")
+    boolean noEcho;
+
     @Override
     public Integer call() {
-        throw new dev.longlm.InputException("generate is not built yet");
+        if (maxTokens < -1) {
+            throw new InputException("-n must be -1 (unlimited) or >= 0, got " + maxTokens);
+        }
+        SamplingParameters params = sampling.toParameters();
+        String prompt = promptSource == null ? DEFAULT_PROMPT
+                : promptSource.file != null ? TextInput.readText(promptSource.file) : promptSource.prompt;
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (Model model = Model.load(modelOptions.modelPath());
+             Parallel pool = new Parallel(modelOptions.threadCount())) {
+            Tokenizer tokenizer = model.tokenizer();
+            int[] tokens = tokenizer.encode(prompt, tokenizer.addBosByDefault(), false);
+            if (tokens.length == 0) {
+                throw new InputException("the prompt is empty; pass text with -p or -f");
+            }
+            int trained = model.config().contextLength();
+            int wanted = tokens.length + (maxTokens < 0 ? 0 : maxTokens);
+            PositionScheme scheme = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
+            int capacity = ContextSize.resolve(ctx, scheme, trained, tokens.length);
+            Session session = Session.create(model, scheme, capacity, pool);
+            if (!noEcho) {
+                out.print(prompt);
+            }
+            Progress progress = new Progress("prompt", tokens.length);
+            Generator.Result result = Generator.generate(session, tokenizer, tokens, maxTokens,
+                    new Sampler(params, model.config().vocabSize()),
+                    (token, piece) -> {
+                        out.print(piece);
+                        return !out.checkError();
+                    }, tokens.length > 512 ? progress::update : null);
+            out.println();
+            System.err.printf("longlm: prompt %d tokens (%.1f tok/s), generated %d tokens (%.1f tok/s), stop: %s, seed %d%n",
+                    tokens.length, result.promptTokensPerSecond(), result.tokens().length, result.generatedTokensPerSecond(),
+                    result.stopReason().name().toLowerCase(), params.seed());
+        }
+        return 0;
     }
 }

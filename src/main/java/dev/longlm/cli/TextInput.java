@@ -31,6 +31,6 @@ final class TextInput {
     }
 
     static int[] tokenize(Model model, Path file) {
-        throw new InputException("--text-file needs the tokenizer, which is not built yet; use --tokens-file");
+        return model.tokenizer().encode(readText(file), true, false);
     }
 }

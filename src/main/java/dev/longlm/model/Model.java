@@ -2,26 +2,29 @@ package dev.longlm.model;
 
 import dev.longlm.attention.Rope;
 import dev.longlm.gguf.GgufFile;
+import dev.longlm.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 
-/** A loaded model: its file (mapped, weights used in place), hyper-parameters and weights. */
+/** A loaded model: its file (mapped, weights used in place), hyper-parameters, weights and tokenizer. */
 public final class Model implements AutoCloseable {
     private final GgufFile file;
     private final ModelConfig config;
     private final ModelWeights weights;
+    private final Tokenizer tokenizer;
 
-    private Model(GgufFile file, ModelConfig config, ModelWeights weights) {
+    private Model(GgufFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
         this.file = file;
         this.config = config;
         this.weights = weights;
+        this.tokenizer = tokenizer;
     }
 
     public static Model load(Path path) {
         GgufFile file = GgufFile.open(path);
         try {
             ModelConfig config = ModelConfig.fromGguf(file);
-            return new Model(file, config, ModelWeights.load(file, config));
+            return new Model(file, config, ModelWeights.load(file, config), Tokenizer.fromGguf(file.metadata()));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -34,6 +37,10 @@ public final class Model implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     public ModelWeights weights() {
