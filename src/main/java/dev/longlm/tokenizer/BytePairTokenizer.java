@@ -56,8 +56,8 @@ final class BytePairTokenizer extends VocabularyTokenizer {
         return out.toArray();
     }
 
-    /** A candidate merge; {@code text} detects symbols that changed since it was queued. */
-    private record Bigram(int left, int right, int rank, String text) {
+    /** A candidate merge; {@code length} detects symbols that changed since it was queued. */
+    private record Bigram(int left, int right, int rank, int length) {
     }
 
     /** Merges one byte-level word (one char per byte) and appends its tokens. */
@@ -87,8 +87,8 @@ final class BytePairTokenizer extends VocabularyTokenizer {
             Bigram bigram = queue.poll();
             int left = bigram.left;
             int right = bigram.right;
-            if (length[left] == 0 || length[right] == 0 || length[left] + length[right] != bigram.text.length()
-                    || !word.startsWith(bigram.text, left)) {
+            // Symbols are contiguous runs starting at their index, so equal length means equal text.
+            if (length[left] == 0 || length[right] == 0 || length[left] + length[right] != bigram.length) {
                 continue; // outdated: a side was merged differently since
             }
             length[left] += length[right];
@@ -126,7 +126,7 @@ final class BytePairTokenizer extends VocabularyTokenizer {
         String rightText = word.substring(right, right + length[right]);
         Integer rank = mergeRanks.get(leftText + ' ' + rightText);
         if (rank != null) {
-            queue.add(new Bigram(left, right, rank, leftText + rightText));
+            queue.add(new Bigram(left, right, rank, length[left] + length[right]));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.longlm.InputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,7 +49,7 @@ enum PreTokenizer {
         PreTokenizer pre = BY_NAME.get(name);
         if (pre == null) {
             throw new InputException("unsupported pre-tokenizer '" + name + "' (tokenizer.ggml.pre); supported: "
-                    + String.join(", ", new java.util.TreeSet<>(BY_NAME.keySet())));
+                    + String.join(", ", new TreeSet<>(BY_NAME.keySet())));
         }
         return pre;
     }

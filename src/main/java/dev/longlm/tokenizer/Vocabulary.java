@@ -44,6 +44,9 @@ final class Vocabulary {
             "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]",
             "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", "<|file_sep|>");
 
+    // gpt-oss chat markers that llama.cpp forces to user-defined so they always render.
+    private static final Set<String> ALWAYS_RENDERED_TEXTS = Set.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>");
+
     private final String[] texts;
     private final int[] attributes;
     private final float[] scores;
@@ -105,8 +108,8 @@ final class Vocabulary {
                 eog.set(i);
                 attributes[i] |= CONTROL; // llama.cpp overrides mis-typed end tokens to control
             }
-            if (Set.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>").contains(texts[i])) {
-                attributes[i] = USER_DEFINED; // gpt-oss: llama.cpp always renders these
+            if (ALWAYS_RENDERED_TEXTS.contains(texts[i])) {
+                attributes[i] = USER_DEFINED;
             }
         }
         for (int id : new int[] {eos, eot, eom}) {

@@ -2,6 +2,7 @@ package dev.longlm.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.OptionalInt;
 
 /** What SentencePiece and byte-level BPE share: the vocabulary queries and whole-sequence decoding. */
@@ -74,13 +75,13 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SentenceP
 
         void add(int id) {
             if (size == ids.length) {
-                ids = java.util.Arrays.copyOf(ids, size * 2);
+                ids = Arrays.copyOf(ids, size * 2);
             }
             ids[size++] = id;
         }
 
         int[] toArray() {
-            return java.util.Arrays.copyOf(ids, size);
+            return Arrays.copyOf(ids, size);
         }
     }
 }
