@@ -78,57 +78,71 @@ public final class FusedAttention {
                              KvCache cache, int layer, int span, float[] out, Scratch s) {
         PositionScheme scheme = cache.scheme();
         int group = heads / kvHeads;
-        int qDim = heads * headDim;
-        int kvDim = kvHeads * headDim;
         int p = start + i;
-        int firstHead = kvHead * group;
-        int qBase = i * qDim + firstHead * headDim;
-        float[] keys = cache.keys(layer);
-        float[] values = cache.values(layer);
-        float[] ring = cache.windowKeys(layer);
-        int window = scheme.isPlain() ? 0 : scheme.window();
-        // Keys at j >= firstNear are within the window and scored at true positions.
-        int firstNear = Math.max(0, p - window + 1);
-        int firstKey = span == Integer.MAX_VALUE ? 0 : Math.max(0, p - span + 1);
-
+        int qBase = i * heads * headDim + kvHead * group * headDim;
         for (int g = 0; g < group; g++) {
             s.max[g] = Float.NEGATIVE_INFINITY;
             s.sum[g] = 0;
             java.util.Arrays.fill(out, qBase + g * headDim, qBase + (g + 1) * headDim, 0f);
         }
-        for (int t0 = firstKey - firstKey % TILE; t0 <= p; t0 += TILE) {
-            int from = Math.max(t0, firstKey);
-            int to = Math.min(p + 1, t0 + TILE);
-            for (int j = from; j < to; j++) {
+        int firstKey = span == Integer.MAX_VALUE ? 0 : Math.max(0, p - span + 1);
+        if (scheme.isPlain()) {
+            accumulate(firstKey, p + 1, false, i, kvHead, queries, chunkKeys, start, cache, layer, out, s);
+        } else {
+            // Far keys [firstKey, firstNear) take grouped scores, near keys [firstNear, p] true ones;
+            // the split keeps every tile on one side, so no tile computes both.
+            int firstNear = Math.max(firstKey, p - scheme.window() + 1);
+            int farEnd = Math.min(firstNear, scheme.farKeyLimit());
+            accumulate(firstKey, farEnd, false, i, kvHead, groupedQueries, chunkKeys, start, cache, layer, out, s);
+            accumulate(firstNear, p + 1, true, i, kvHead, queries, chunkKeys, start, cache, layer, out, s);
+        }
+        for (int g = 0; g < group; g++) {
+            FloatArrays.scale(out, qBase + g * headDim, 1f / s.sum[g], headDim);
+        }
+    }
+
+    /**
+     * Online-softmax accumulation of keys {@code [from, to)} into the running state of the query heads
+     * sharing {@code kvHead}. Near keys come from the batch (at or after {@code start}) or the window
+     * ring; far keys from the cache's stored (grouped) keys.
+     */
+    private void accumulate(int from, int to, boolean near, int i, int kvHead, float[] querySource, float[] chunkKeys,
+                            int start, KvCache cache, int layer, float[] out, Scratch s) {
+        int group = heads / kvHeads;
+        int kvDim = kvHeads * headDim;
+        int qBase = i * heads * headDim + kvHead * group * headDim;
+        int headOffset = kvHead * headDim;
+        float[] keys = cache.keys(layer);
+        float[] values = cache.values(layer);
+        float[] ring = cache.windowKeys(layer);
+        int window = cache.scheme().window();
+        for (int t0 = from; t0 < to; t0 += TILE) {
+            int t1 = Math.min(to, t0 + TILE);
+            for (int j = t0; j < t1; j++) {
                 float[] keySource;
                 int keyOffset;
-                float[] querySource;
-                if (j < firstNear || window == 0) {
+                if (!near) {
                     keySource = keys;
-                    keyOffset = j * kvDim + kvHead * headDim;
-                    querySource = window == 0 ? queries : groupedQueries;
+                    keyOffset = j * kvDim + headOffset;
+                } else if (j >= start) {
+                    keySource = chunkKeys;
+                    keyOffset = (j - start) * kvDim + headOffset;
                 } else {
-                    if (j >= start) {
-                        keySource = chunkKeys;
-                        keyOffset = (j - start) * kvDim + kvHead * headDim;
-                    } else {
-                        keySource = ring;
-                        keyOffset = (j % window) * kvDim + kvHead * headDim;
-                    }
-                    querySource = queries;
+                    keySource = ring;
+                    keyOffset = (j % window) * kvDim + headOffset;
                 }
                 for (int g = 0; g < group; g++) {
                     float score = FloatArrays.dot(querySource, qBase + g * headDim, keySource, keyOffset, headDim) * scale;
                     if (softCap > 0) {
                         score = softCap * (float) Math.tanh(score / softCap);
                     }
-                    s.scores[g * TILE + (j - from)] = score;
+                    s.scores[g * TILE + (j - t0)] = score;
                 }
             }
             for (int g = 0; g < group; g++) {
                 int o = g * TILE;
                 float tileMax = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < to - from; t++) {
+                for (int t = 0; t < t1 - t0; t++) {
                     tileMax = Math.max(tileMax, s.scores[o + t]);
                 }
                 float newMax = Math.max(s.max[g], tileMax);
@@ -140,16 +154,13 @@ public final class FusedAttention {
                 }
                 s.max[g] = newMax;
                 float sum = 0;
-                for (int t = 0; t < to - from; t++) {
+                for (int t = 0; t < t1 - t0; t++) {
                     float w = (float) Math.exp(s.scores[o + t] - newMax);
                     sum += w;
-                    FloatArrays.axpy(w, values, (from + t) * kvDim + kvHead * headDim, out, accOffset, headDim);
+                    FloatArrays.axpy(w, values, (t0 + t) * kvDim + headOffset, out, accOffset, headDim);
                 }
                 s.sum[g] += sum;
             }
-        }
-        for (int g = 0; g < group; g++) {
-            FloatArrays.scale(out, qBase + g * headDim, 1f / s.sum[g], headDim);
         }
     }
 }

@@ -14,6 +14,14 @@ public interface PositionScheme {
 
     int groupedKey(int j);
 
+    /**
+     * Far keys (beyond the window) at or after this position are not attended to at all; used by
+     * StreamingLLM, which keeps only its attention sinks beyond the recent window.
+     */
+    default int farKeyLimit() {
+        return Integer.MAX_VALUE;
+    }
+
     /** True when grouped positions equal true positions, so only one rotation is needed. */
     boolean isPlain();
 

@@ -54,6 +54,19 @@ public final class Rope {
         return layout;
     }
 
+    /** The same layout with other frequencies and magnitude (frequency-scaling methods build on the model's RoPE). */
+    public Rope withFrequencies(double[] inverseFrequency, float magnitude) {
+        return new Rope(headDim, rotaryDims, layout, inverseFrequency, magnitude);
+    }
+
+    public double[] inverseFrequencies() {
+        return inverseFrequency.clone();
+    }
+
+    public float magnitude() {
+        return magnitude;
+    }
+
     public double inverseFrequency(int pair) {
         return inverseFrequency[pair];
     }

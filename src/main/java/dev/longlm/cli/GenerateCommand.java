@@ -1,7 +1,7 @@
 package dev.longlm.cli;
 
 import dev.longlm.InputException;
-import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.generate.Generator;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
@@ -69,9 +69,9 @@ final class GenerateCommand implements Callable<Integer> {
             }
             int trained = model.config().contextLength();
             int wanted = tokens.length + (maxTokens < 0 ? 0 : maxTokens);
-            PositionScheme scheme = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
-            int capacity = ContextSize.resolve(ctx, scheme, trained, tokens.length);
-            Session session = Session.create(model, scheme, capacity, pool);
+            ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
+            int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
+            Session session = Session.create(model, method, capacity, pool);
             if (!noEcho) {
                 out.print(prompt);
             }

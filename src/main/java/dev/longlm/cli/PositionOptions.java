@@ -1,14 +1,22 @@
 package dev.longlm.cli;
 
 import dev.longlm.InputException;
-import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.SelfExtend;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 
-/** How attention positions beyond the trained context are handled: Self-Extend flags (llama.cpp aliases too). */
+/**
+ * How positions beyond the trained context are handled: Self-Extend flags (with llama.cpp's
+ * -gan/-gaw aliases) and --rope-method for the other training-free methods.
+ */
 final class PositionOptions {
+    @Option(names = "--rope-method", paramLabel = "METHOD",
+            description = "none, self-extend, self-extend-llamacpp, linear, ntk, dynamic-ntk, yarn, streaming "
+                    + "(default: self-extend when --group-size is given, else none)")
+    String ropeMethod;
+
     @Option(names = {"--group-size", "-gan", "--grp-attn-n"}, paramLabel = "G",
             description = "Self-Extend group size G (1 = plain attention)")
     Integer groupSize;
@@ -21,31 +29,71 @@ final class PositionOptions {
             description = "'auto' picks G from the input length and the trained context (W = L/4 unless --window is given)")
     String selfExtend;
 
-    /** The scheme for an input of {@code length} tokens on a model trained on {@code trained} positions. */
-    PositionScheme resolve(int trained, int length, PrintStream log) {
+    @Option(names = "--rope-scale", paramLabel = "S",
+            description = "scale factor s for linear, ntk, yarn (default: input length / trained context); α for dynamic-ntk (default 1)")
+    Double ropeScale;
+
+    @Option(names = "--yarn-alpha", paramLabel = "A", defaultValue = "1", description = "YaRN ramp start α (default ${DEFAULT-VALUE})")
+    double yarnAlpha;
+
+    @Option(names = "--yarn-beta", paramLabel = "B", defaultValue = "32", description = "YaRN ramp end β (default ${DEFAULT-VALUE})")
+    double yarnBeta;
+
+    @Option(names = "--sinks", paramLabel = "N", defaultValue = "4", description = "streaming: attention-sink tokens kept (default ${DEFAULT-VALUE})")
+    int sinks;
+
+    @Option(names = "--recent", paramLabel = "N", description = "streaming: recent tokens kept (default: trained context - sinks)")
+    Integer recent;
+
+    /** The method for an input of {@code length} positions on a model trained on {@code trained}. */
+    ContextMethod resolve(int trained, int length, PrintStream log) {
         if (selfExtend != null && !selfExtend.equals("auto") && !selfExtend.equals("off")) {
             throw new InputException("--self-extend takes 'auto' or 'off', got '" + selfExtend + "'");
         }
+        ContextMethod.Kind kind = ropeMethod != null ? ContextMethod.Kind.parse(ropeMethod)
+                : groupSize != null || "auto".equals(selfExtend) ? ContextMethod.Kind.SELF_EXTEND : ContextMethod.Kind.NONE;
+        if ("off".equals(selfExtend) && kind == ContextMethod.Kind.SELF_EXTEND) {
+            throw new InputException("--self-extend off contradicts --group-size/--rope-method self-extend");
+        }
+        if ((groupSize != null || window != null) && kind != ContextMethod.Kind.SELF_EXTEND
+                && kind != ContextMethod.Kind.SELF_EXTEND_LLAMACPP) {
+            throw new InputException("--group-size/--window apply to self-extend methods, not to --rope-method " + kind.flag());
+        }
+        double scale = ropeScale != null ? ropeScale : Math.max(1.0, (double) length / trained);
+        ContextMethod method = switch (kind) {
+            case NONE -> ContextMethod.none();
+            case SELF_EXTEND, SELF_EXTEND_LLAMACPP -> selfExtendMethod(kind, trained, length, log);
+            case LINEAR -> ContextMethod.linear(scale);
+            case NTK -> ContextMethod.ntk(scale);
+            case DYNAMIC_NTK -> ContextMethod.dynamicNtk(ropeScale != null ? ropeScale : 1.0);
+            case YARN -> ContextMethod.yarn(scale, yarnAlpha, yarnBeta);
+            case STREAMING -> ContextMethod.streaming(sinks, recent != null ? recent : Math.max(1, trained - sinks));
+        };
+        if (length > method.maxLength(trained) && kind != ContextMethod.Kind.NONE) {
+            throw new InputException("input of " + length + " positions exceeds the maximum " + method.maxLength(trained)
+                    + " of " + method.describe() + " on a model trained on " + trained + " tokens");
+        }
+        return method;
+    }
+
+    private ContextMethod selfExtendMethod(ContextMethod.Kind kind, int trained, int length, PrintStream log) {
+        SelfExtend se;
         if ("auto".equals(selfExtend)) {
             if (groupSize != null) {
                 throw new InputException("--self-extend auto chooses the group size itself; drop --group-size");
             }
-            SelfExtend chosen = SelfExtend.auto(trained, length, window);
+            se = SelfExtend.auto(trained, length, window);
             log.println("self-extend auto: " + length + " tokens, trained context " + trained + " -> "
-                    + (chosen.isPlain() ? "plain attention (the input fits)" : "G=" + chosen.groupSize() + " W=" + chosen.window()));
-            return chosen;
-        }
-        if ("off".equals(selfExtend) || groupSize == null) {
-            if (window != null && groupSize == null && !"off".equals(selfExtend)) {
-                throw new InputException("--window needs --group-size (or --self-extend auto)");
+                    + (se.isPlain() ? "plain attention (the input fits)" : "G=" + se.groupSize() + " W=" + se.window()));
+        } else {
+            if (groupSize == null || window == null) {
+                throw new InputException("self-extend needs --group-size G and --window W (a multiple of G), or --self-extend auto");
             }
-            return SelfExtend.NONE;
+            se = SelfExtend.of(groupSize, window);
+            se.checkFits(length, trained);
         }
-        if (window == null) {
-            throw new InputException("--group-size needs --window W (a multiple of G, e.g. " + Math.max(groupSize, 1) * 16 + ")");
-        }
-        SelfExtend se = SelfExtend.of(groupSize, window);
-        se.checkFits(length, trained);
-        return se;
+        return kind == ContextMethod.Kind.SELF_EXTEND_LLAMACPP
+                ? ContextMethod.selfExtendLlamaCpp(se.groupSize(), se.window())
+                : ContextMethod.selfExtend(se.groupSize(), se.window());
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.longlm.InputException;
-import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.eval.Scorer;
 import dev.longlm.eval.TokenScore;
 import dev.longlm.generate.Session;
@@ -60,19 +60,19 @@ final class ScoreCommand implements Callable<Integer> {
             }
             int trained = model.config().contextLength();
             int positionsNeeded = Scorer.positionsNeeded(tokens.length);
-            PositionScheme scheme = positions.resolve(trained, positionsNeeded, System.err);
-            if (scheme.isPlain() && positionsNeeded > trained) {
+            ContextMethod method = positions.resolve(trained, positionsNeeded, System.err);
+            if (method.kind() == ContextMethod.Kind.NONE && positionsNeeded > trained) {
                 System.err.println("longlm: warning: " + positionsNeeded + " positions exceed the trained context " + trained
                         + " with plain attention; use --group-size/--window or --self-extend auto to extend it");
             }
-            Session session = Session.create(model, scheme, positionsNeeded, pool);
+            Session session = Session.create(model, method, positionsNeeded, pool);
             Progress progress = new Progress("scoring", positionsNeeded);
             List<TokenScore> scores = Scorer.score(session, tokens, topLogprobs, progress::update);
             double ppl = Scorer.perplexity(scores);
             if (json) {
                 writeJson(System.out, modelOptions.modelPath(), scores, ppl);
             } else {
-                System.out.printf("n_tokens %d  ppl %.4f  (%s)%n", tokens.length, ppl, scheme.describe());
+                System.out.printf("n_tokens %d  ppl %.4f  (%s)%n", tokens.length, ppl, method.describe());
             }
         }
         return 0;

@@ -1,7 +1,10 @@
 package dev.longlm.generate;
 
 import dev.longlm.InputException;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.KvCache;
+import dev.longlm.attention.SelfExtend;
+import dev.longlm.attention.StreamingWindow;
 import dev.longlm.attention.PositionScheme;
 import dev.longlm.model.InferenceState;
 import dev.longlm.model.Model;
@@ -23,24 +26,45 @@ public final class Session {
         void accept(int index, float[] logits, int offset);
     }
 
+    private final Model model;
     private final ModelConfig config;
-    private final Transformer transformer;
+    private final ContextMethod method;
+    private Transformer transformer;
     private final KvCache cache;
     private final Parallel pool;
     private final int batchSize;
     private InferenceState lastOnly;
     private InferenceState everyPosition;
 
-    public Session(Model model, Transformer transformer, PositionScheme scheme, int capacity, int batchSize, Parallel pool) {
+    public Session(Model model, ContextMethod method, int capacity, int batchSize, Parallel pool) {
+        if (method.kind() == ContextMethod.Kind.SELF_EXTEND_LLAMACPP) {
+            throw new InputException("self-extend-llamacpp is not available yet; use self-extend");
+        }
+        this.model = model;
         this.config = model.config();
-        this.transformer = transformer;
-        this.cache = new KvCache(config.layers(), config.kvDim(), capacity, scheme);
+        this.method = method;
+        this.transformer = model.transformer(method.rope(model.defaultRope(), config.contextLength(), capacity));
+        this.cache = new KvCache(config.layers(), config.kvDim(), capacity, method.positionScheme());
         this.pool = pool;
         this.batchSize = batchSize;
     }
 
+    /** Default prompt-processing batch: large enough for matrix × matrix kernels, small enough for the buffers. */
+    public static final int DEFAULT_BATCH = 64;
+
+    public static Session create(Model model, ContextMethod method, int capacity, Parallel pool) {
+        return new Session(model, method, capacity, DEFAULT_BATCH, pool);
+    }
+
+    /** A session under a position scheme (plain or Self-Extend) with the model's own RoPE. */
     public static Session create(Model model, PositionScheme scheme, int capacity, Parallel pool) {
-        return new Session(model, model.transformer(model.defaultRope()), scheme, capacity, 64, pool);
+        ContextMethod method = scheme instanceof SelfExtend se ? ContextMethod.selfExtend(se.groupSize(), se.window())
+                : scheme instanceof StreamingWindow sw ? ContextMethod.streaming(sw.sinks(), sw.recent()) : ContextMethod.none();
+        return create(model, method, capacity, pool);
+    }
+
+    public ContextMethod method() {
+        return method;
     }
 
     public ModelConfig config() {
@@ -67,7 +91,7 @@ public final class Session {
         }
         for (int done = 0; done < count; ) {
             int n = Math.min(batchSize, count - done);
-            transformer.forward(tokens, offset + done, n, cache, lastOnly, pool);
+            transformerFor(cache.length() + n).forward(tokens, offset + done, n, cache, lastOnly, pool);
             done += n;
             if (progress != null) {
                 progress.accept(done);
@@ -94,7 +118,7 @@ public final class Session {
         int vocab = config.vocabSize();
         for (int done = 0; done < count; ) {
             int n = Math.min(batchSize, count - done);
-            transformer.forward(tokens, offset + done, n, cache, everyPosition, pool);
+            transformerFor(cache.length() + n).forward(tokens, offset + done, n, cache, everyPosition, pool);
             for (int i = 0; i < n; i++) {
                 consumer.accept(done + i, everyPosition.logits(), everyPosition.logitsOffset(i, vocab));
             }
@@ -103,6 +127,14 @@ public final class Session {
                 progress.accept(done);
             }
         }
+    }
+
+    /** Dynamic NTK recomputes its frequencies from the length the sequence reaches with this batch. */
+    private Transformer transformerFor(int lengthAfterBatch) {
+        if (method.ropeDependsOnLength()) {
+            transformer = model.transformer(method.rope(model.defaultRope(), config.contextLength(), lengthAfterBatch));
+        }
+        return transformer;
     }
 
     public void clear() {
