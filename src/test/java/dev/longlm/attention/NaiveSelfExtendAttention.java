@@ -57,6 +57,53 @@ final class NaiveSelfExtendAttention {
         return out;
     }
 
+    /**
+     * StreamingLLM as its authors describe it: the cache keeps the first {@code sinks} keys and the
+     * {@code recent} newest ones (the query's own included); positions are slots inside that cache.
+     */
+    static double[] attendStreaming(float[] q, float[] k, float[] v, int n, int heads, int kvHeads, int headDim,
+                                    RopeLayout layout, double base, int sinks, int recent) {
+        double[] out = new double[n * heads * headDim];
+        int group = heads / kvHeads;
+        double scale = 1.0 / Math.sqrt(headDim);
+        for (int p = 0; p < n; p++) {
+            java.util.List<Integer> kept = new java.util.ArrayList<>();
+            for (int j = 0; j <= p; j++) {
+                if (j < sinks || j > p - recent) {
+                    kept.add(j);
+                }
+            }
+            int querySlot = kept.size() - 1;
+            for (int h = 0; h < heads; h++) {
+                int kvh = h / group;
+                double[] qr = rotate(q, (p * heads + h) * headDim, headDim, headDim, layout, base, querySlot);
+                double[] scores = new double[kept.size()];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int slot = 0; slot < kept.size(); slot++) {
+                    double[] kr = rotate(k, (kept.get(slot) * kvHeads + kvh) * headDim, headDim, headDim, layout, base, slot);
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++) {
+                        dot += qr[d] * kr[d];
+                    }
+                    scores[slot] = dot * scale;
+                    max = Math.max(max, scores[slot]);
+                }
+                double sum = 0;
+                for (int slot = 0; slot < kept.size(); slot++) {
+                    scores[slot] = Math.exp(scores[slot] - max);
+                    sum += scores[slot];
+                }
+                for (int slot = 0; slot < kept.size(); slot++) {
+                    int j = kept.get(slot);
+                    for (int d = 0; d < headDim; d++) {
+                        out[(p * heads + h) * headDim + d] += scores[slot] / sum * v[(j * kvHeads + kvh) * headDim + d];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** RoPE written from its definition: pair i rotates by angle pos · base^(-2i/rotaryDims). */
     static double[] rotate(float[] x, int offset, int headDim, int rotaryDims, RopeLayout layout, double base, int pos) {
         double[] r = new double[headDim];

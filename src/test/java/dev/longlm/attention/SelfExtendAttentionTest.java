@@ -76,6 +76,22 @@ class SelfExtendAttentionTest {
     }
 
     @Test
+    void streamingEqualsTheSinksPlusRecentCacheReference() {
+        int heads = 4, kvHeads = 2, headDim = 16, n = 140, sinks = 4, recent = 37;
+        Random rnd = new Random(5);
+        float[] q = random(rnd, n * heads * headDim);
+        float[] k = random(rnd, n * kvHeads * headDim);
+        float[] v = random(rnd, n * kvHeads * headDim);
+        double[] expected = NaiveSelfExtendAttention.attendStreaming(q, k, v, n, heads, kvHeads, headDim, RopeLayout.NEOX,
+                BASE, sinks, recent);
+        float[] actual = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.NEOX,
+                new StreamingWindow(sinks, recent), 29);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 2e-5, "output " + i);
+        }
+    }
+
+    @Test
     void groupSizeOneAndWideWindowEqualPlainAttention() {
         int heads = 4, kvHeads = 2, headDim = 16, n = 120;
         Random rnd = new Random(7);
@@ -117,7 +133,7 @@ class SelfExtendAttentionTest {
 
     /** Runs the engine's attention path (RoPE, cache, fused kernel) over the raw inputs in chunks. */
     private static float[] fused(float[] q, float[] k, float[] v, int n, int heads, int kvHeads, int headDim,
-                                 int rotaryDims, RopeLayout layout, SelfExtend scheme, int chunk) {
+                                 int rotaryDims, RopeLayout layout, PositionScheme scheme, int chunk) {
         Rope rope = Rope.standard(headDim, rotaryDims, layout, BASE);
         CachedAttention attention = new CachedAttention(rope, heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), 0f);
         KvCache cache = new KvCache(1, kvHeads * headDim, n, scheme);
