@@ -4,11 +4,9 @@ import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /**
  * Q4_0: blocks of 32 as {@code f16 d, 16 bytes}; byte j holds element j in its low nibble and
@@ -17,8 +15,6 @@ import java.nio.ByteOrder;
 public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 18;
     private static final VectorSpecies<Float> F = VectorKernels.F;
-    private static final boolean FUSED = F.length() == 8 || F.length() == 16;
-    private static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
 
     public Q4_0Matrix {
         Layouts.check(GgmlType.Q4_0, data, rows, cols);
@@ -46,7 +42,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (!FUSED) {
+        if (!VectorKernels.FUSED) {
             RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
@@ -59,7 +55,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
                 int xo = xOffset + b * 32;
                 FloatVector blockSum = FloatVector.zero(F);
                 for (int j = 0; j < 16; j += lanes) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector packed = VectorKernels.loadBytes(data, block + 2 + j);
                     ByteVector lo = packed.and((byte) 0xF).sub((byte) 8);
                     ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
                     FloatVector loF = (FloatVector) lo.convertShape(VectorOperators.B2F, F, 0);

@@ -1,6 +1,9 @@
 package dev.longlm.tensor;
 
 import dev.longlm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -43,6 +46,49 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     out[o + 32 + l] = d2 * (q >>> 4) - m2;
                 }
             }
+        }
+    }
+
+    /**
+     * Fused kernel: per 32-value sub-block, {@code Σ (d·s·q - dmin·m)·x = d·s·Σ q·x - dmin·m·Σ x},
+     * so the nibbles are widened and multiplied directly and the min term uses precomputed sums of x.
+     */
+    @Override
+    public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (!VectorKernels.FUSED) {
+            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            return;
+        }
+        int blocks = cols / 256;
+        int lanes = VectorKernels.F.length();
+        float[] xSums = VectorKernels.groupSums(x, xOffset, cols);
+        byte[] scales = new byte[12];
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(VectorKernels.F);
+            float minTerm = 0;
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float d = Layouts.f16(data, block);
+                float dmin = Layouts.f16(data, block + 2);
+                MemorySegment.copy(data, Layouts.BYTE, block + 4, scales, 0, 12);
+                long qs = block + 16;
+                int xo = xOffset + b * 256;
+                for (int j = 0; j < 4; j++, qs += 32, xo += 64) {
+                    FloatVector lo = FloatVector.zero(VectorKernels.F);
+                    FloatVector hi = FloatVector.zero(VectorKernels.F);
+                    for (int l = 0; l < 32; l += lanes) {
+                        ByteVector packed = VectorKernels.loadBytes(data, qs + l);
+                        lo = VectorKernels.bytesToFloats(packed.and((byte) 0xF)).fma(FloatVector.fromArray(VectorKernels.F, x, xo + l), lo);
+                        hi = VectorKernels.bytesToFloats(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF))
+                                .fma(FloatVector.fromArray(VectorKernels.F, x, xo + 32 + l), hi);
+                    }
+                    acc = lo.fma(FloatVector.broadcast(VectorKernels.F, d * KQuantScales.scale(scales, 2 * j)), acc);
+                    acc = hi.fma(FloatVector.broadcast(VectorKernels.F, d * KQuantScales.scale(scales, 2 * j + 1)), acc);
+                    minTerm += dmin * KQuantScales.min(scales, 2 * j) * xSums[8 * b + 2 * j]
+                            + dmin * KQuantScales.min(scales, 2 * j + 1) * xSums[8 * b + 2 * j + 1];
+                }
+            }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.longlm.tensor;
 
 import dev.longlm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -45,6 +48,51 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     out[o + 32 + l] = d2 * ((q >>> 4) + ((h & 2) << 3)) - m2;
                 }
             }
+        }
+    }
+
+    /** Fused kernel as in {@link Q4_KMatrix#matvec}, with the fifth bit or-ed in from {@code qh}. */
+    @Override
+    public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (!VectorKernels.FUSED) {
+            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            return;
+        }
+        int blocks = cols / 256;
+        int lanes = VectorKernels.F.length();
+        float[] xSums = VectorKernels.groupSums(x, xOffset, cols);
+        byte[] scales = new byte[12];
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(VectorKernels.F);
+            float minTerm = 0;
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float d = Layouts.f16(data, block);
+                float dmin = Layouts.f16(data, block + 2);
+                MemorySegment.copy(data, Layouts.BYTE, block + 4, scales, 0, 12);
+                long qh = block + 16;
+                long ql = block + 48;
+                int xo = xOffset + b * 256;
+                for (int j = 0; j < 4; j++, ql += 32, xo += 64) {
+                    FloatVector lo = FloatVector.zero(VectorKernels.F);
+                    FloatVector hi = FloatVector.zero(VectorKernels.F);
+                    for (int l = 0; l < 32; l += lanes) {
+                        ByteVector packed = VectorKernels.loadBytes(data, ql + l);
+                        ByteVector high = VectorKernels.loadBytes(data, qh + l);
+                        ByteVector q1 = packed.and((byte) 0xF)
+                                .or(high.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                        ByteVector q2 = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                                .or(high.lanewise(VectorOperators.LSHR, 2 * j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                        lo = VectorKernels.bytesToFloats(q1).fma(FloatVector.fromArray(VectorKernels.F, x, xo + l), lo);
+                        hi = VectorKernels.bytesToFloats(q2).fma(FloatVector.fromArray(VectorKernels.F, x, xo + 32 + l), hi);
+                    }
+                    acc = lo.fma(FloatVector.broadcast(VectorKernels.F, d * KQuantScales.scale(scales, 2 * j)), acc);
+                    acc = hi.fma(FloatVector.broadcast(VectorKernels.F, d * KQuantScales.scale(scales, 2 * j + 1)), acc);
+                    minTerm += dmin * KQuantScales.min(scales, 2 * j) * xSums[8 * b + 2 * j]
+                            + dmin * KQuantScales.min(scales, 2 * j + 1) * xSums[8 * b + 2 * j + 1];
+                }
+            }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.longlm.tensor;
 
 import dev.longlm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -48,5 +51,55 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                 }
             }
         }
+    }
+
+    /**
+     * Fused kernel: the four 6-bit values at each position l are assembled in byte lanes, widened,
+     * multiplied by x and folded in with their 16-value group's scale (a lane group of 8 or 16
+     * never straddles two groups).
+     */
+    @Override
+    public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (!VectorKernels.FUSED) {
+            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            return;
+        }
+        int blocks = cols / 256;
+        int lanes = VectorKernels.F.length();
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(VectorKernels.F);
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float d = Layouts.f16(data, block + 208);
+                for (int half = 0; half < 2; half++) {
+                    long ql = block + 64L * half;
+                    long qh = block + 128 + 32L * half;
+                    long sc = block + 192 + 8L * half;
+                    int xo = xOffset + b * 256 + 128 * half;
+                    for (int l = 0; l < 32; l += lanes) {
+                        int is = l / 16;
+                        ByteVector a = VectorKernels.loadBytes(data, ql + l);
+                        ByteVector c = VectorKernels.loadBytes(data, ql + 32 + l);
+                        ByteVector h = VectorKernels.loadBytes(data, qh + l);
+                        ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                        ByteVector q2 = c.and((byte) 0xF)
+                                .or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                        ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                                .or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                        ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                                .or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                        acc = term(q1, x, xo + l, d * data.get(Layouts.BYTE, sc + is), acc);
+                        acc = term(q2, x, xo + 32 + l, d * data.get(Layouts.BYTE, sc + is + 2), acc);
+                        acc = term(q3, x, xo + 64 + l, d * data.get(Layouts.BYTE, sc + is + 4), acc);
+                        acc = term(q4, x, xo + 96 + l, d * data.get(Layouts.BYTE, sc + is + 6), acc);
+                    }
+                }
+            }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    private static FloatVector term(ByteVector q, float[] x, int xo, float scale, FloatVector acc) {
+        return VectorKernels.bytesToFloats(q).mul(FloatVector.fromArray(VectorKernels.F, x, xo)).fma(FloatVector.broadcast(VectorKernels.F, scale), acc);
     }
 }

@@ -4,19 +4,14 @@ import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /** Q8_0: blocks of 32 as {@code f16 d, 32 signed bytes}; value = q·d. */
 public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 34;
     private static final VectorSpecies<Float> F = VectorKernels.F;
-    /** Fused kernel: 8 or 16 float lanes, each fed by as many bytes widened in one step. */
-    private static final boolean FUSED = F.length() == 8 || F.length() == 16;
-    private static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
 
     public Q8_0Matrix {
         Layouts.check(GgmlType.Q8_0, data, rows, cols);
@@ -42,7 +37,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (!FUSED) {
+        if (!VectorKernels.FUSED) {
             RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
@@ -55,7 +50,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
                 int xo = xOffset + b * 32;
                 FloatVector blockSum = FloatVector.zero(F);
                 for (int j = 0; j < 32; j += lanes) {
-                    FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                    FloatVector q = (FloatVector) VectorKernels.loadBytes(data, block + 2 + j)
                             .convertShape(VectorOperators.B2F, F, 0);
                     blockSum = q.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
                 }
