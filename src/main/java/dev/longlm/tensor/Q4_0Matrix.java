@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * Q4_0: blocks of 32 as {@code f16 d, 16 bytes}; byte j holds element j in its low nibble and
@@ -14,7 +15,10 @@ import java.lang.foreign.MemorySegment;
  */
 public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 18;
+
+    // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
+    private static final VectorSpecies<Byte> B = VectorKernels.B;
 
     public Q4_0Matrix {
         Layouts.check(GgmlType.Q4_0, data, rows, cols);
@@ -55,7 +59,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
                 int xo = xOffset + b * 32;
                 FloatVector blockSum = FloatVector.zero(F);
                 for (int j = 0; j < 16; j += lanes) {
-                    ByteVector packed = VectorKernels.loadBytes(data, block + 2 + j);
+                    ByteVector packed = ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
                     ByteVector lo = packed.and((byte) 0xF).sub((byte) 8);
                     ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
                     FloatVector loF = (FloatVector) lo.convertShape(VectorOperators.B2F, F, 0);

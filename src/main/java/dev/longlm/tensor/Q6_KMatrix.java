@@ -3,9 +3,11 @@ package dev.longlm.tensor;
 import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * Q6_K: super-blocks of 256 as {@code 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 signed
@@ -14,6 +16,10 @@ import java.lang.foreign.MemorySegment;
  */
 public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 210;
+
+    // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
+    private static final VectorSpecies<Float> F = VectorKernels.F;
+    private static final VectorSpecies<Byte> B = VectorKernels.B;
 
     public Q6_KMatrix {
         Layouts.check(GgmlType.Q6_K, data, rows, cols);
@@ -65,10 +71,10 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
             return;
         }
         int blocks = cols / 256;
-        int lanes = VectorKernels.F.length();
+        int lanes = F.length();
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
-            FloatVector acc = FloatVector.zero(VectorKernels.F);
+            FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
                 float d = Layouts.f16(data, block + 208);
                 for (int half = 0; half < 2; half++) {
@@ -78,9 +84,9 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     int xo = xOffset + b * 256 + 128 * half;
                     for (int l = 0; l < 32; l += lanes) {
                         int is = l / 16;
-                        ByteVector a = VectorKernels.loadBytes(data, ql + l);
-                        ByteVector c = VectorKernels.loadBytes(data, ql + 32 + l);
-                        ByteVector h = VectorKernels.loadBytes(data, qh + l);
+                        ByteVector a = ByteVector.fromMemorySegment(B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector c = ByteVector.fromMemorySegment(B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector h = ByteVector.fromMemorySegment(B, data, qh + l, ByteOrder.LITTLE_ENDIAN);
                         ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                         ByteVector q2 = c.and((byte) 0xF)
                                 .or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
@@ -88,18 +94,18 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                                 .or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                         ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
                                 .or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        acc = term(q1, x, xo + l, d * data.get(Layouts.BYTE, sc + is), acc);
-                        acc = term(q2, x, xo + 32 + l, d * data.get(Layouts.BYTE, sc + is + 2), acc);
-                        acc = term(q3, x, xo + 64 + l, d * data.get(Layouts.BYTE, sc + is + 4), acc);
-                        acc = term(q4, x, xo + 96 + l, d * data.get(Layouts.BYTE, sc + is + 6), acc);
+                        acc = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xo + l))
+                                .fma(FloatVector.broadcast(F, d * data.get(Layouts.BYTE, sc + is)), acc);
+                        acc = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xo + 32 + l))
+                                .fma(FloatVector.broadcast(F, d * data.get(Layouts.BYTE, sc + is + 2)), acc);
+                        acc = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xo + 64 + l))
+                                .fma(FloatVector.broadcast(F, d * data.get(Layouts.BYTE, sc + is + 4)), acc);
+                        acc = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xo + 96 + l))
+                                .fma(FloatVector.broadcast(F, d * data.get(Layouts.BYTE, sc + is + 6)), acc);
                     }
                 }
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
         }
-    }
-
-    private static FloatVector term(ByteVector q, float[] x, int xo, float scale, FloatVector acc) {
-        return VectorKernels.bytesToFloats(q).mul(FloatVector.fromArray(VectorKernels.F, x, xo)).fma(FloatVector.broadcast(VectorKernels.F, scale), acc);
     }
 }

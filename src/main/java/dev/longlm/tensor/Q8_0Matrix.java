@@ -7,11 +7,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /** Q8_0: blocks of 32 as {@code f16 d, 32 signed bytes}; value = q·d. */
 public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 34;
+
+    // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
+    private static final VectorSpecies<Byte> B = VectorKernels.B;
 
     public Q8_0Matrix {
         Layouts.check(GgmlType.Q8_0, data, rows, cols);
@@ -50,7 +54,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
                 int xo = xOffset + b * 32;
                 FloatVector blockSum = FloatVector.zero(F);
                 for (int j = 0; j < 32; j += lanes) {
-                    FloatVector q = (FloatVector) VectorKernels.loadBytes(data, block + 2 + j)
+                    FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.B2F, F, 0);
                     blockSum = q.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
                 }
