@@ -1,0 +1,383 @@
+/*
+ * llama_golden.c - produce golden fixtures from llama.cpp (the reference implementation)
+ * for the longlm4j Java tests.
+ *
+ * Built against llama.cpp 0.5.0 (commit de3ff81), include/llama.h; links libllama.
+ * See tools/golden/README.md and tools/golden/make-fixtures.sh.
+ *
+ * Subcommands:
+ *   score  MODEL TOKENS_FILE TOPK OUT.json [--dump-logits LOGITS.json]
+ *       TOKENS_FILE: whitespace-separated token ids, used as is (no BOS added).
+ *       One llama_decode of all tokens (1 sequence, positions 0..n-1), logits for every position.
+ *       tokens[i].logprob = log_softmax(logits[i-1])[id_i] (null for i = 0);
+ *       tokens[i].top_logprobs = the TOPK best of log_softmax(logits[i-1]) (empty for i = 0).
+ *       Log-softmax is computed in double precision from llama.cpp's float logits.
+ *       --dump-logits FILE writes llama.cpp's float logits of the LAST position (n_vocab values):
+ *       a JSON array when FILE ends in .json, else raw little-endian float32 (4 * n_vocab bytes).
+ *   greedy MODEL PROMPT_TEXT N OUT.json
+ *       llama_tokenize(add_special = model's add_bos, parse_special = false), decode the prompt,
+ *       then N greedy (argmax) steps; stops early only when the argmax token is end-of-generation.
+ *
+ * Threads: 2.  Flash attention: disabled (deterministic, plain softmax path).
+ */
+#include "llama.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_THREADS 2
+
+static void quiet_log(enum ggml_log_level level, const char * text, void * user) {
+    (void) user;
+    if (level == GGML_LOG_LEVEL_ERROR || level == GGML_LOG_LEVEL_WARN) {
+        fputs(text, stderr);
+    }
+}
+
+static void die(const char * msg) {
+    fprintf(stderr, "llama_golden: %s\n", msg);
+    exit(1);
+}
+
+static const char * base_name(const char * path) {
+    const char * s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* JSON string escaping (UTF-8 passed through, control characters escaped). */
+static void json_str(FILE * f, const char * s, size_t n) {
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        switch (c) {
+            case '"':  fputs("\\\"", f); break;
+            case '\\': fputs("\\\\", f); break;
+            case '\n': fputs("\\n", f); break;
+            case '\r': fputs("\\r", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\b': fputs("\\b", f); break;
+            case '\f': fputs("\\f", f); break;
+            default:
+                if (c < 0x20) {
+                    fprintf(f, "\\u%04x", c);
+                } else {
+                    fputc(c, f);
+                }
+        }
+    }
+    fputc('"', f);
+}
+
+static struct llama_model * load_model(const char * path) {
+    struct llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = 0;
+    struct llama_model * model = llama_model_load_from_file(path, mp);
+    if (!model) die("failed to load model");
+    return model;
+}
+
+static struct llama_context * make_ctx(struct llama_model * model, int n_ctx, int n_batch) {
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_batch = n_batch;
+    cp.n_ubatch = n_batch;
+    cp.n_seq_max = 1;
+    cp.n_threads = N_THREADS;
+    cp.n_threads_batch = N_THREADS;
+    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.no_perf = true;
+    struct llama_context * ctx = llama_init_from_model(model, cp);
+    if (!ctx) die("failed to create context");
+    return ctx;
+}
+
+/* log-softmax in double; out must hold n doubles */
+static void log_softmax(const float * logits, int n, double * out) {
+    double mx = -INFINITY;
+    for (int i = 0; i < n; i++) if (logits[i] > mx) mx = logits[i];
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) sum += exp((double) logits[i] - mx);
+    double lse = mx + log(sum);
+    for (int i = 0; i < n; i++) out[i] = (double) logits[i] - lse;
+}
+
+/* indices of the k largest values, descending; ties broken by lower id */
+static void top_k(const double * v, int n, int k, int * idx) {
+    for (int j = 0; j < k; j++) idx[j] = -1;
+    for (int i = 0; i < n; i++) {
+        int pos = k;
+        while (pos > 0 && (idx[pos - 1] < 0 || v[i] > v[idx[pos - 1]])) pos--;
+        if (pos < k) {
+            for (int j = k - 1; j > pos; j--) idx[j] = idx[j - 1];
+            idx[pos] = i;
+        }
+    }
+}
+
+static int argmax(const float * v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++) if (v[i] > v[best]) best = i;
+    return best;
+}
+
+static int cmd_score(int argc, char ** argv) {
+    if (argc < 6) die("usage: score MODEL TOKENS_FILE TOPK OUT.json [--dump-logits LOGITS.json]");
+    const char * model_path = argv[2];
+    const char * tok_path = argv[3];
+    int topk = atoi(argv[4]);
+    const char * out_path = argv[5];
+    const char * logits_path = NULL;
+    for (int i = 6; i < argc; i++) {
+        if (strcmp(argv[i], "--dump-logits") == 0 && i + 1 < argc) {
+            logits_path = argv[++i];
+        } else {
+            die("unknown option");
+        }
+    }
+
+    FILE * tf = fopen(tok_path, "r");
+    if (!tf) die("cannot open tokens file");
+    int cap = 1024, n = 0;
+    llama_token * toks = malloc(sizeof(llama_token) * cap);
+    long v;
+    while (fscanf(tf, "%ld", &v) == 1) {
+        if (n == cap) { cap *= 2; toks = realloc(toks, sizeof(llama_token) * cap); }
+        toks[n++] = (llama_token) v;
+    }
+    fclose(tf);
+    if (n == 0) die("no tokens");
+
+    struct llama_model * model = load_model(model_path);
+    const struct llama_vocab * vocab = llama_model_get_vocab(model);
+    const int n_vocab = llama_vocab_n_tokens(vocab);
+    if (topk > n_vocab) topk = n_vocab;
+    for (int i = 0; i < n; i++) {
+        if (toks[i] < 0 || toks[i] >= n_vocab) die("token id out of range");
+    }
+
+    int n_ctx = n < 256 ? 256 : n;
+    struct llama_context * ctx = make_ctx(model, n_ctx, n);
+
+    struct llama_batch batch = llama_batch_init(n, 0, 1);
+    for (int i = 0; i < n; i++) {
+        batch.token[i] = toks[i];
+        batch.pos[i] = i;
+        batch.n_seq_id[i] = 1;
+        batch.seq_id[i][0] = 0;
+        batch.logits[i] = 1;
+    }
+    batch.n_tokens = n;
+    if (llama_decode(ctx, batch) != 0) die("llama_decode failed");
+
+    FILE * f = fopen(out_path, "w");
+    if (!f) die("cannot open output");
+    double * ls = malloc(sizeof(double) * n_vocab);
+    int * idx = malloc(sizeof(int) * (topk > 0 ? topk : 1));
+    double nll = 0.0;
+    fprintf(f, "{\"model\": ");
+    json_str(f, base_name(model_path), strlen(base_name(model_path)));
+    fprintf(f, ", \"n_tokens\": %d, \"tokens\": [\n", n);
+    for (int i = 0; i < n; i++) {
+        if (i == 0) {
+            fprintf(f, "  {\"id\": %d, \"logprob\": null, \"top_logprobs\": []}", toks[0]);
+        } else {
+            const float * lg = llama_get_logits_ith(ctx, i - 1);
+            if (!lg) die("no logits");
+            log_softmax(lg, n_vocab, ls);
+            nll -= ls[toks[i]];
+            fprintf(f, ",\n  {\"id\": %d, \"logprob\": %.9g, \"top_logprobs\": [", toks[i], ls[toks[i]]);
+            top_k(ls, n_vocab, topk, idx);
+            for (int j = 0; j < topk; j++) {
+                fprintf(f, "%s{\"id\": %d, \"logprob\": %.9g}", j ? ", " : "", idx[j], ls[idx[j]]);
+            }
+            fprintf(f, "]}");
+        }
+    }
+    fprintf(f, "\n]}\n");
+    fclose(f);
+    if (n > 1) {
+        fprintf(stderr, "llama_golden score: %d tokens, mean NLL %.6f, PPL %.4f\n", n, nll / (n - 1), exp(nll / (n - 1)));
+    }
+
+    if (logits_path) {
+        const float * lg = llama_get_logits_ith(ctx, n - 1);
+        size_t lp = strlen(logits_path);
+        if (lp >= 5 && strcmp(logits_path + lp - 5, ".json") == 0) {
+            FILE * lf = fopen(logits_path, "w");
+            if (!lf) die("cannot open logits output");
+            fprintf(lf, "[");
+            for (int j = 0; j < n_vocab; j++) {
+                fprintf(lf, "%s%.9g", j ? (j % 8 == 0 ? ",\n" : ", ") : "", lg[j]);
+            }
+            fprintf(lf, "]\n");
+            fclose(lf);
+        } else {
+            /* raw little-endian IEEE float32, n_vocab values (x86/arm64 hosts are little-endian) */
+            FILE * lf = fopen(logits_path, "wb");
+            if (!lf) die("cannot open logits output");
+            if (fwrite(lg, sizeof(float), n_vocab, lf) != (size_t) n_vocab) die("write failed");
+            fclose(lf);
+        }
+    }
+
+    free(idx);
+    free(ls);
+    free(toks);
+    llama_batch_free(batch);
+    llama_free(ctx);
+    llama_model_free(model);
+    return 0;
+}
+
+static int piece(const struct llama_vocab * vocab, llama_token t, char * buf, int cap) {
+    int k = llama_token_to_piece(vocab, t, buf, cap, 0, false);
+    if (k < 0) die("token_to_piece buffer too small");
+    return k;
+}
+
+static int cmd_greedy(int argc, char ** argv) {
+    if (argc != 6) die("usage: greedy MODEL PROMPT_TEXT N OUT.json");
+    const char * model_path = argv[2];
+    const char * prompt = argv[3];
+    int n_gen = atoi(argv[4]);
+    const char * out_path = argv[5];
+
+    struct llama_model * model = load_model(model_path);
+    const struct llama_vocab * vocab = llama_model_get_vocab(model);
+    const int n_vocab = llama_vocab_n_tokens(vocab);
+    const bool add_bos = llama_vocab_get_add_bos(vocab);
+
+    int plen = (int) strlen(prompt);
+    int cap = plen + 8;
+    llama_token * ptoks = malloc(sizeof(llama_token) * cap);
+    int np = llama_tokenize(vocab, prompt, plen, ptoks, cap, add_bos, false);
+    if (np < 0) die("tokenize failed");
+
+    int n_ctx = np + n_gen + 8;
+    if (n_ctx < 256) n_ctx = 256;
+    struct llama_context * ctx = make_ctx(model, n_ctx, np > 1 ? np : 1);
+
+    struct llama_batch batch = llama_batch_init(np > 1 ? np : 1, 0, 1);
+    for (int i = 0; i < np; i++) {
+        batch.token[i] = ptoks[i];
+        batch.pos[i] = i;
+        batch.n_seq_id[i] = 1;
+        batch.seq_id[i][0] = 0;
+        batch.logits[i] = (i == np - 1);
+    }
+    batch.n_tokens = np;
+    if (llama_decode(ctx, batch) != 0) die("llama_decode failed (prompt)");
+
+    llama_token * gen = malloc(sizeof(llama_token) * (n_gen + 1));
+    int ng = 0;
+    int pos = np;
+    const float * lg = llama_get_logits_ith(ctx, -1);
+    while (ng < n_gen) {
+        llama_token t = argmax(lg, n_vocab);
+        gen[ng++] = t;
+        if (llama_vocab_is_eog(vocab, t)) break;
+        if (ng == n_gen) break;
+        batch.token[0] = t;
+        batch.pos[0] = pos++;
+        batch.n_seq_id[0] = 1;
+        batch.seq_id[0][0] = 0;
+        batch.logits[0] = 1;
+        batch.n_tokens = 1;
+        if (llama_decode(ctx, batch) != 0) die("llama_decode failed (gen)");
+        lg = llama_get_logits_ith(ctx, -1);
+    }
+
+    FILE * f = fopen(out_path, "w");
+    if (!f) die("cannot open output");
+    fprintf(f, "{\"model\": ");
+    json_str(f, base_name(model_path), strlen(base_name(model_path)));
+    fprintf(f, ", \"prompt\": ");
+    json_str(f, prompt, strlen(prompt));
+    fprintf(f, ", \"add_bos\": %s, \"n_predict\": %d,\n \"prompt_tokens\": [", add_bos ? "true" : "false", n_gen);
+    for (int i = 0; i < np; i++) fprintf(f, "%s%d", i ? ", " : "", ptoks[i]);
+    fprintf(f, "],\n \"tokens\": [");
+    for (int i = 0; i < ng; i++) fprintf(f, "%s%d", i ? ", " : "", gen[i]);
+    fprintf(f, "],\n \"pieces\": [");
+    char buf[512];
+    size_t tcap = 4096, tlen = 0;
+    char * text = malloc(tcap);
+    for (int i = 0; i < ng; i++) {
+        int k = piece(vocab, gen[i], buf, sizeof(buf));
+        if (i) fprintf(f, ", ");
+        json_str(f, buf, k);
+        if (tlen + k >= tcap) { tcap = 2 * (tlen + k) + 1; text = realloc(text, tcap); }
+        memcpy(text + tlen, buf, k);
+        tlen += k;
+    }
+    fprintf(f, "],\n \"text\": ");
+    json_str(f, text, tlen);
+    fprintf(f, "}\n");
+    fclose(f);
+    fprintf(stderr, "llama_golden greedy: %d prompt tokens, %d generated: %.*s\n", np, ng, (int) tlen, text);
+
+    free(text);
+    free(gen);
+    free(ptoks);
+    llama_batch_free(batch);
+    llama_free(ctx);
+    llama_model_free(model);
+    return 0;
+}
+
+/* tokenize MODEL TEXT_FILE OUT [--bos] [--max N]: whitespace-separated token ids */
+static int cmd_tokenize(int argc, char ** argv) {
+    if (argc < 5) die("usage: tokenize MODEL TEXT_FILE OUT [--bos] [--max N]");
+    bool bos = false;
+    long max = -1;
+    for (int i = 5; i < argc; i++) {
+        if (strcmp(argv[i], "--bos") == 0) bos = true;
+        else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) max = atol(argv[++i]);
+        else die("unknown option");
+    }
+    FILE * tf = fopen(argv[3], "rb");
+    if (!tf) die("cannot open text file");
+    fseek(tf, 0, SEEK_END);
+    long len = ftell(tf);
+    fseek(tf, 0, SEEK_SET);
+    char * text = malloc(len + 1);
+    if (fread(text, 1, len, tf) != (size_t) len) die("read failed");
+    text[len] = 0;
+    fclose(tf);
+
+    struct llama_model_params mp = llama_model_default_params();
+    mp.vocab_only = true;
+    struct llama_model * model = llama_model_load_from_file(argv[2], mp);
+    if (!model) die("failed to load model");
+    const struct llama_vocab * vocab = llama_model_get_vocab(model);
+    int cap = (int) len + 8;
+    llama_token * toks = malloc(sizeof(llama_token) * cap);
+    int n = llama_tokenize(vocab, text, (int) len, toks, cap, bos, false);
+    if (n < 0) die("tokenize failed");
+    if (max >= 0 && n > max) n = (int) max;
+    FILE * f = fopen(argv[4], "w");
+    if (!f) die("cannot open output");
+    for (int i = 0; i < n; i++) fprintf(f, "%d%c", toks[i], (i % 16 == 15 || i == n - 1) ? '\n' : ' ');
+    fclose(f);
+    free(toks);
+    free(text);
+    llama_model_free(model);
+    return 0;
+}
+
+int main(int argc, char ** argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: llama_golden score|greedy|tokenize ...\n");
+        return 1;
+    }
+    llama_log_set(quiet_log, NULL);
+    llama_backend_init();
+    int rc;
+    if (strcmp(argv[1], "score") == 0) rc = cmd_score(argc, argv);
+    else if (strcmp(argv[1], "greedy") == 0) rc = cmd_greedy(argc, argv);
+    else if (strcmp(argv[1], "tokenize") == 0) rc = cmd_tokenize(argc, argv);
+    else die("unknown subcommand");
+    llama_backend_free();
+    return rc;
+}
