@@ -366,9 +366,139 @@ static int cmd_tokenize(int argc, char ** argv) {
     return 0;
 }
 
+/*
+ * ga MODEL PROMPT_FILE GA_N GA_W N_BATCH N_PREDICT OUT.json
+ *
+ * Mirrors llama-completion's Self-Extend approximation (tools/completion/completion.cpp, -gan/-gaw)
+ * call for call, so that the generated token ids (which llama-completion does not print) can be
+ * recorded; make-fixtures.sh checks that the text equals llama-completion's own output.
+ *   - prompt text: file content minus one trailing '\n' (like -f), tokenized with add_special = true,
+ *     parse_special = true (common_tokenize(ctx, prompt, true, true)).
+ *   - the prompt is fed in chunks of N_BATCH tokens with llama_batch_get_one (positions assigned by
+ *     llama.cpp as seq_pos_max + 1), then one token per step; greedy = argmax (--temp 0).
+ *   - before every llama_decode:   while (n_past >= ga_i + ga_w) { seq_add; seq_div; seq_add; ... }
+ * n_ctx = 2048, n_ubatch = min(512, N_BATCH), flash attention off, 2 threads.
+ */
+static int cmd_ga(int argc, char ** argv) {
+    if (argc != 9) die("usage: ga MODEL PROMPT_FILE GA_N GA_W N_BATCH N_PREDICT OUT.json");
+    const char * model_path = argv[2];
+    const int ga_n = atoi(argv[4]);
+    const int ga_w = atoi(argv[5]);
+    const int n_batch = atoi(argv[6]);
+    const int n_predict = atoi(argv[7]);
+    const char * out_path = argv[8];
+    if (ga_n < 1 || ga_w % ga_n != 0) die("ga_w must be a multiple of ga_n");
+
+    FILE * tf = fopen(argv[3], "rb");
+    if (!tf) die("cannot open prompt file");
+    fseek(tf, 0, SEEK_END);
+    long len = ftell(tf);
+    fseek(tf, 0, SEEK_SET);
+    char * text = malloc(len + 1);
+    if (fread(text, 1, len, tf) != (size_t) len) die("read failed");
+    fclose(tf);
+    if (len > 0 && text[len - 1] == '\n') len--;
+    text[len] = 0;
+
+    struct llama_model * model = load_model(model_path);
+    const struct llama_vocab * vocab = llama_model_get_vocab(model);
+    const int n_vocab = llama_vocab_n_tokens(vocab);
+    int cap = (int) len + 8;
+    llama_token * ptoks = malloc(sizeof(llama_token) * cap);
+    int np = llama_tokenize(vocab, text, (int) len, ptoks, cap, true, true);
+    if (np < 0) die("tokenize failed");
+
+    const int n_ctx = 2048;
+    if (np + n_predict + 4 > n_ctx) die("prompt too long");
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_batch = n_batch;
+    cp.n_ubatch = n_batch < 512 ? n_batch : 512;
+    cp.n_seq_max = 1;
+    cp.n_threads = N_THREADS;
+    cp.n_threads_batch = N_THREADS;
+    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.no_perf = true;
+    struct llama_context * ctx = llama_init_from_model(model, cp);
+    if (!ctx) die("failed to create context");
+    llama_memory_t mem = llama_get_memory(ctx);
+
+    llama_token * gen = malloc(sizeof(llama_token) * (n_predict + 1));
+    int ng = 0;
+    int n_past = 0, ga_i = 0, n_consumed = 0, n_ops = 0, n_decodes = 0;
+    llama_token * embd = malloc(sizeof(llama_token) * (np > 1 ? np : 1));
+    int n_embd = 0;
+    while (ng < n_predict) {
+        if (n_embd > 0) {
+            if (ga_n != 1) {
+                while (n_past >= ga_i + ga_w) {
+                    const int ib = (ga_n * ga_i) / ga_w;
+                    const int bd = (ga_w / ga_n) * (ga_n - 1);
+                    const int dd = (ga_w / ga_n) - ib * bd - ga_w;
+                    llama_memory_seq_add(mem, 0, ga_i, n_past, ib * bd);
+                    llama_memory_seq_div(mem, 0, ga_i + ib * bd, ga_i + ib * bd + ga_w, ga_n);
+                    llama_memory_seq_add(mem, 0, ga_i + ib * bd + ga_w, n_past + ib * bd, dd);
+                    n_past -= bd;
+                    ga_i += ga_w / ga_n;
+                    n_ops++;
+                }
+            }
+            if (llama_memory_seq_pos_max(mem, 0) + 1 != n_past && n_past > 0) {
+                fprintf(stderr, "note: seq_pos_max+1 = %d, n_past = %d\n", llama_memory_seq_pos_max(mem, 0) + 1, n_past);
+            }
+            if (llama_decode(ctx, llama_batch_get_one(embd, n_embd)) != 0) die("llama_decode failed");
+            n_past += n_embd;
+            n_decodes++;
+        }
+        n_embd = 0;
+        if (n_consumed >= np) {
+            const float * lg = llama_get_logits_ith(ctx, -1);
+            llama_token t = argmax(lg, n_vocab);
+            gen[ng++] = t;
+            embd[n_embd++] = t;
+            if (llama_vocab_is_eog(vocab, t)) break;
+        } else {
+            while (n_consumed < np) {
+                embd[n_embd++] = ptoks[n_consumed++];
+                if (n_embd == n_batch) break;
+            }
+        }
+    }
+
+    FILE * f = fopen(out_path, "w");
+    if (!f) die("cannot open output");
+    fprintf(f, "{\"ga_n\": %d, \"ga_w\": %d, \"n_batch\": %d, \"n_prompt_tokens\": %d, \"n_ga_ops\": %d, \"n_decodes\": %d, \"final_n_past\": %d, \"final_ga_i\": %d,\n \"prompt_tokens\": [",
+            ga_n, ga_w, n_batch, np, n_ops, n_decodes, n_past, ga_i);
+    for (int i = 0; i < np; i++) fprintf(f, "%s%d", i ? ", " : "", ptoks[i]);
+    fprintf(f, "],\n \"tokens\": [");
+    for (int i = 0; i < ng; i++) fprintf(f, "%s%d", i ? ", " : "", gen[i]);
+    fprintf(f, "],\n \"text\": ");
+    char buf[512];
+    size_t tcap = 4096, tlen = 0;
+    char * out = malloc(tcap);
+    for (int i = 0; i < ng; i++) {
+        int k = piece(vocab, gen[i], buf, sizeof(buf));
+        if (tlen + k >= tcap) { tcap = 2 * (tlen + k) + 1; out = realloc(out, tcap); }
+        memcpy(out + tlen, buf, k);
+        tlen += k;
+    }
+    json_str(f, out, tlen);
+    fprintf(f, "}\n");
+    fclose(f);
+
+    free(out);
+    free(embd);
+    free(gen);
+    free(ptoks);
+    free(text);
+    llama_free(ctx);
+    llama_model_free(model);
+    return 0;
+}
+
 int main(int argc, char ** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: llama_golden score|greedy|tokenize ...\n");
+        fprintf(stderr, "usage: llama_golden score|greedy|tokenize|ga ...\n");
         return 1;
     }
     llama_log_set(quiet_log, NULL);
@@ -377,6 +507,7 @@ int main(int argc, char ** argv) {
     if (strcmp(argv[1], "score") == 0) rc = cmd_score(argc, argv);
     else if (strcmp(argv[1], "greedy") == 0) rc = cmd_greedy(argc, argv);
     else if (strcmp(argv[1], "tokenize") == 0) rc = cmd_tokenize(argc, argv);
+    else if (strcmp(argv[1], "ga") == 0) rc = cmd_ga(argc, argv);
     else die("unknown subcommand");
     llama_backend_free();
     return rc;
