@@ -378,9 +378,18 @@ static int cmd_tokenize(int argc, char ** argv) {
  *     llama.cpp as seq_pos_max + 1), then one token per step; greedy = argmax (--temp 0).
  *   - before every llama_decode:   while (n_past >= ga_i + ga_w) { seq_add; seq_div; seq_add; ... }
  * n_ctx = 2048, n_ubatch = min(512, N_BATCH), flash attention off, 2 threads.
+ *
+ * --fixed-div: replace the seq_div call by per-position seq_add calls that give every cell the same
+ * new position but re-rotate its cached K by (new - old).  In llama.cpp 0.5.0 llama_kv_cells::pos_div
+ * accumulates shift += old - new (the opposite sign of pos_add's shift += new - old), so after seq_div
+ * the cached K carries RoPE angle 2*old - new instead of new (see `shiftcheck`).  Without the flag the
+ * mirror reproduces llama-completion exactly (bug included).
  */
 static int cmd_ga(int argc, char ** argv) {
-    if (argc != 9) die("usage: ga MODEL PROMPT_FILE GA_N GA_W N_BATCH N_PREDICT OUT.json");
+    if (argc != 9 && !(argc == 10 && strcmp(argv[9], "--fixed-div") == 0)) {
+        die("usage: ga MODEL PROMPT_FILE GA_N GA_W N_BATCH N_PREDICT OUT.json [--fixed-div]");
+    }
+    const bool fixed_div = argc == 10;
     const char * model_path = argv[2];
     const int ga_n = atoi(argv[4]);
     const int ga_w = atoi(argv[5]);
@@ -436,7 +445,15 @@ static int cmd_ga(int argc, char ** argv) {
                     const int bd = (ga_w / ga_n) * (ga_n - 1);
                     const int dd = (ga_w / ga_n) - ib * bd - ga_w;
                     llama_memory_seq_add(mem, 0, ga_i, n_past, ib * bd);
-                    llama_memory_seq_div(mem, 0, ga_i + ib * bd, ga_i + ib * bd + ga_w, ga_n);
+                    if (!fixed_div) {
+                        llama_memory_seq_div(mem, 0, ga_i + ib * bd, ga_i + ib * bd + ga_w, ga_n);
+                    } else {
+                        /* same positions, but K re-rotated by new - old: per-position seq_add in
+                         * ascending order (moved cells land below the positions still to be moved) */
+                        for (int p = ga_i + ib * bd; p < ga_i + ib * bd + ga_w; p++) {
+                            llama_memory_seq_add(mem, 0, p, p + 1, p / ga_n - p);
+                        }
+                    }
                     llama_memory_seq_add(mem, 0, ga_i + ib * bd + ga_w, n_past + ib * bd, dd);
                     n_past -= bd;
                     ga_i += ga_w / ga_n;
@@ -467,8 +484,8 @@ static int cmd_ga(int argc, char ** argv) {
 
     FILE * f = fopen(out_path, "w");
     if (!f) die("cannot open output");
-    fprintf(f, "{\"ga_n\": %d, \"ga_w\": %d, \"n_batch\": %d, \"n_prompt_tokens\": %d, \"n_ga_ops\": %d, \"n_decodes\": %d, \"final_n_past\": %d, \"final_ga_i\": %d,\n \"prompt_tokens\": [",
-            ga_n, ga_w, n_batch, np, n_ops, n_decodes, n_past, ga_i);
+    fprintf(f, "{\"fixed_div\": %s, \"ga_n\": %d, \"ga_w\": %d, \"n_batch\": %d, \"n_prompt_tokens\": %d, \"n_ga_ops\": %d, \"n_decodes\": %d, \"final_n_past\": %d, \"final_ga_i\": %d,\n \"prompt_tokens\": [",
+            fixed_div ? "true" : "false", ga_n, ga_w, n_batch, np, n_ops, n_decodes, n_past, ga_i);
     for (int i = 0; i < np; i++) fprintf(f, "%s%d", i ? ", " : "", ptoks[i]);
     fprintf(f, "],\n \"tokens\": [");
     for (int i = 0; i < ng; i++) fprintf(f, "%s%d", i ? ", " : "", gen[i]);
@@ -496,9 +513,73 @@ static int cmd_ga(int argc, char ** argv) {
     return 0;
 }
 
+/*
+ * shiftcheck MODEL TOKENS_FILE
+ * Checks that llama_memory_seq_div re-rotates cached K consistently with llama_memory_seq_add:
+ * decode the first 64 tokens at positions 0..63 in two contexts, then move the single cell at
+ * position 40 to position 20, once with seq_div([40,41), 2) and once with seq_add([40,41), -20),
+ * decode token 64 at position 64 in both and compare the logits (they must be identical if both
+ * paths rotate K by new_pos - old_pos).  Further variants: div 40->20 then add 20->40 vs untouched;
+ * add 40->20 then add 20->40 vs untouched (f16 round-off only); div 40->20 vs add 40->60 (equal when
+ * seq_div rotates K by old_pos - new_pos, i.e. the wrong direction; the cell stays visible either way).
+ */
+static int cmd_shiftcheck(int argc, char ** argv) {
+    if (argc != 4) die("usage: shiftcheck MODEL TOKENS_FILE");
+    FILE * tf = fopen(argv[3], "r");
+    if (!tf) die("cannot open tokens file");
+    llama_token toks[65];
+    int n = 0;
+    long v;
+    while (n < 65 && fscanf(tf, "%ld", &v) == 1) toks[n++] = (llama_token) v;
+    fclose(tf);
+    if (n < 65) die("need 65 tokens");
+    struct llama_model * model = load_model(argv[2]);
+    const int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
+    float * res[6];
+    for (int variant = 0; variant < 6; variant++) {
+        struct llama_context * ctx = make_ctx(model, 256, 64);
+        llama_memory_t mem = llama_get_memory(ctx);
+        if (llama_decode(ctx, llama_batch_get_one(toks, 64)) != 0) die("decode failed");
+        switch (variant) {
+            case 0: llama_memory_seq_div(mem, 0, 40, 41, 2); break;                        /* 40 -> 20 */
+            case 1: llama_memory_seq_add(mem, 0, 40, 41, -20); break;                      /* 40 -> 20 */
+            case 2: llama_memory_seq_div(mem, 0, 40, 41, 2);
+                    llama_memory_seq_add(mem, 0, 20, 21, 20); break;                       /* 40 -> 20 -> 40 */
+            case 3: break;                                                                 /* untouched */
+            case 4: llama_memory_seq_add(mem, 0, 40, 41, -20);
+                    llama_memory_seq_add(mem, 0, 20, 21, 20); break;                       /* 40 -> 20 -> 40 */
+            case 5: llama_memory_seq_add(mem, 0, 40, 41, 20); break;                       /* 40 -> 60 */
+        }
+        struct llama_batch b = llama_batch_init(1, 0, 1);
+        b.token[0] = toks[64]; b.pos[0] = 64; b.n_seq_id[0] = 1; b.seq_id[0][0] = 0; b.logits[0] = 1; b.n_tokens = 1;
+        if (llama_decode(ctx, b) != 0) die("decode failed");
+        res[variant] = malloc(sizeof(float) * n_vocab);
+        memcpy(res[variant], llama_get_logits_ith(ctx, -1), sizeof(float) * n_vocab);
+        llama_batch_free(b);
+        llama_free(ctx);
+    }
+    double d01 = 0, d23 = 0, d13 = 0, d43 = 0, d05 = 0;
+    for (int j = 0; j < n_vocab; j++) {
+        d43 = fmax(d43, fabs(res[4][j] - res[3][j]));
+        d05 = fmax(d05, fabs(res[0][j] - res[5][j]));
+        d01 = fmax(d01, fabs(res[0][j] - res[1][j]));
+        d23 = fmax(d23, fabs(res[2][j] - res[3][j]));
+        d13 = fmax(d13, fabs(res[1][j] - res[3][j]));
+    }
+    printf("max |logit diff| seq_div(40->20) vs seq_add(40->20):             %.6g\n", d01);
+    printf("max |logit diff| seq_div(40->20)+seq_add(20->40) vs untouched:    %.6g\n", d23);
+    printf("max |logit diff| seq_add(40->20) vs untouched (effect size):      %.6g\n", d13);
+    printf("max |logit diff| seq_add(40->20)+seq_add(20->40) vs untouched:    %.6g\n", d43);
+    printf("max |logit diff| seq_div(40->20) vs seq_add(40->60):             %.6g\n", d05);
+    printf("(if the last line is ~0, seq_div rotated K by old-new = +20 instead of new-old = -20)\n");
+    for (int i = 0; i < 6; i++) free(res[i]);
+    llama_model_free(model);
+    return 0;
+}
+
 int main(int argc, char ** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: llama_golden score|greedy|tokenize|ga ...\n");
+        fprintf(stderr, "usage: llama_golden score|greedy|tokenize|ga|shiftcheck ...\n");
         return 1;
     }
     llama_log_set(quiet_log, NULL);
@@ -508,6 +589,7 @@ int main(int argc, char ** argv) {
     else if (strcmp(argv[1], "greedy") == 0) rc = cmd_greedy(argc, argv);
     else if (strcmp(argv[1], "tokenize") == 0) rc = cmd_tokenize(argc, argv);
     else if (strcmp(argv[1], "ga") == 0) rc = cmd_ga(argc, argv);
+    else if (strcmp(argv[1], "shiftcheck") == 0) rc = cmd_shiftcheck(argc, argv);
     else die("unknown subcommand");
     llama_backend_free();
     return rc;

@@ -8,7 +8,9 @@ needle at depth (t + 0.5) / T (a = round(k * depth)).  Each prompt is run throug
   * llama-completion -gan G -gaw W (llama.cpp's own Self-Extend approximation): generated text, and
   * llama_golden ga (a call-for-call mirror of completion.cpp's -gan/-gaw loop, same libllama):
     generated token ids;
-the two texts must agree, otherwise this script fails.
+the two texts must agree, otherwise this script fails.  Each case is also run with
+`llama_golden ga --fixed-div` (same position arithmetic, but seq_div's K re-rotation done in the right
+direction; llama.cpp 0.5.0 rotates divided cells by old-new instead of new-old), kv_div = "fixed".
 
 Usage: passkey_ga.py LLAMA_GOLDEN_BIN LLAMA_COMPLETION_BIN MODEL OUT.json WORKDIR
 """
@@ -89,7 +91,7 @@ def main():
                             "text": text, "tokens": toks})
 
     runs = []
-    n_ok = 0
+    n_ok = {False: 0, True: 0}
     for pi, p in enumerate(prompts):
         pfile = os.path.join(work, f"prompt-{p['name']}.txt")
         with open(pfile, "w", encoding="utf-8") as f:
@@ -106,26 +108,35 @@ def main():
                     sys.stderr.write(r.stderr.decode("utf-8", "replace")[-3000:])
                     raise SystemExit(f"llama-completion failed for {p['name']} G{g} W{w} b{n_batch}")
                 lc_text = r.stdout.decode("utf-8")
-                gout = os.path.join(work, "ga.json")
-                subprocess.run([golden, "ga", model, pfile, str(g), str(w), str(n_batch), str(N_PREDICT), gout],
-                               check=True)
-                with open(gout, encoding="utf-8") as f:
-                    mirror = json.load(f)
-                if mirror["prompt_tokens"] != p["tokens"]:
-                    raise SystemExit(f"prompt tokenization differs for {p['name']}")
-                if lc_text.rstrip("\n") != mirror["text"].rstrip("\n") and not lc_text.startswith(mirror["text"]):
-                    raise SystemExit(f"mirror disagrees with llama-completion for {p['name']} G{g} W{w} b{n_batch}:\n"
-                                     f"  llama-completion: {lc_text!r}\n  mirror: {mirror['text']!r}")
-                digits = "".join(ch for ch in mirror["text"].strip().split(".")[0] if ch.isdigit())
-                correct = digits == p["key"]
-                n_ok += correct
-                runs.append({"prompt": pi, "name": p["name"], "ga_n": g, "ga_w": w, "n_batch": n_batch,
-                             "n_ubatch": n_ubatch, "tokens": mirror["tokens"], "text": mirror["text"],
-                             "llamacpp_stdout": lc_text, "correct": correct,
-                             "n_ga_ops": mirror["n_ga_ops"], "final_n_past": mirror["final_n_past"],
-                             "final_ga_i": mirror["final_ga_i"]})
-                print(f"{p['name']:10s} n={p['n_tokens']:4d} key={p['key']:>8s} G{g:<2d} W{w} b{n_batch:<4d} "
-                      f"-> {mirror['text']!r} {'OK' if correct else ''}", flush=True)
+                for fixed in (False, True):
+                    gout = os.path.join(work, "ga.json")
+                    subprocess.run([golden, "ga", model, pfile, str(g), str(w), str(n_batch), str(N_PREDICT), gout]
+                                   + (["--fixed-div"] if fixed else []), check=True)
+                    with open(gout, encoding="utf-8") as f:
+                        mirror = json.load(f)
+                    if mirror["prompt_tokens"] != p["tokens"]:
+                        raise SystemExit(f"prompt tokenization differs for {p['name']}")
+                    # llama-completion prints the generated pieces, then "\n\n" on exit (LOG("\n\n") in completion.cpp)
+                    if not fixed and lc_text != mirror["text"] + "\n\n":
+                        raise SystemExit(f"mirror disagrees with llama-completion for {p['name']} G{g} W{w} "
+                                         f"b{n_batch}:\n  llama-completion: {lc_text!r}\n  mirror: {mirror['text']!r}")
+                    digits = ""
+                    for ch in mirror["text"].lstrip():
+                        if not ch.isdigit():
+                            break
+                        digits += ch
+                    correct = digits == p["key"]
+                    n_ok[fixed] += correct
+                    run = {"prompt": pi, "name": p["name"], "ga_n": g, "ga_w": w, "n_batch": n_batch,
+                           "n_ubatch": n_ubatch, "kv_div": "fixed" if fixed else "llamacpp",
+                           "tokens": mirror["tokens"], "text": mirror["text"], "correct": correct,
+                           "n_ga_ops": mirror["n_ga_ops"], "final_n_past": mirror["final_n_past"],
+                           "final_ga_i": mirror["final_ga_i"]}
+                    if not fixed:
+                        run["llamacpp_stdout"] = lc_text
+                    runs.append(run)
+                    print(f"{p['name']:10s} n={p['n_tokens']:4d} key={p['key']:>8s} G{g:<2d} W{w} b{n_batch:<4d} "
+                          f"{run['kv_div']:8s} -> {mirror['text']!r} {'OK' if correct else ''}", flush=True)
 
     doc = {
         "description": "llama.cpp's Self-Extend approximation (llama-completion -gan/-gaw) on passkey prompts; "
@@ -139,13 +150,19 @@ def main():
         "completion_args": f"-n {N_PREDICT} --temp 0 --top-k 1 -s 42 -c {N_CTX} -b N_BATCH -ub min(N_BATCH,512) "
                            "-t 2 -tb 2 -fa off --no-warmup -no-cnv --no-display-prompt --no-escape -gan G -gaw W",
         "n_predict": N_PREDICT,
+        "kv_div": {"llamacpp": "exactly what llama-completion does (verified: same text); seq_div re-rotates the "
+                               "cached K of a divided cell by old_pos - new_pos (llama_kv_cells::pos_div sign), "
+                               "so its K carries RoPE angle 2*old - new while its cell position is new",
+                   "fixed": "same position updates, but every cell's cached K is rotated to its new position "
+                            "(seq_div emulated by per-position seq_add)"},
         "prompts": prompts,
         "runs": runs,
     }
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
-    print(f"{n_ok}/{len(runs)} runs retrieved the key; wrote {out_path}")
+    half = len(runs) // 2
+    print(f"retrieved: llama.cpp {n_ok[False]}/{half}, fixed seq_div {n_ok[True]}/{half}; wrote {out_path}")
 
 
 if __name__ == "__main__":
