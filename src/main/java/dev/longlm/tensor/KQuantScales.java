@@ -1,5 +1,7 @@
 package dev.longlm.tensor;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The 12-byte packed table of eight 6-bit (scale, min) pairs that Q4_K and Q5_K super-blocks
  * share. Pairs 0-3 sit in the low six bits of bytes 0-3 (scales) and 4-7 (mins); pairs 4-7 keep
@@ -9,14 +11,18 @@ final class KQuantScales {
     private KQuantScales() {
     }
 
-    /** The 6-bit scale of sub-block {@code j} (0-7), from the table's bytes as unsigned ints. */
-    static int scale(byte[] packed, int j) {
-        return j < 4 ? packed[j] & 63 : (packed[j + 4] & 0xF) | (((packed[j - 4] & 0xFF) >>> 6) << 4);
+    /** The 6-bit scale of sub-block {@code j} (0-7) of the table at {@code table} in {@code data}. */
+    static int scale(MemorySegment data, long table, int j) {
+        return j < 4 ? at(data, table, j) & 63 : (at(data, table, j + 4) & 0xF) | ((at(data, table, j - 4) >>> 6) << 4);
     }
 
     /** The 6-bit min of sub-block {@code j} (0-7). */
-    static int min(byte[] packed, int j) {
-        return j < 4 ? packed[j + 4] & 63 : ((packed[j + 4] & 0xFF) >>> 4) | (((packed[j] & 0xFF) >>> 6) << 4);
+    static int min(MemorySegment data, long table, int j) {
+        return j < 4 ? at(data, table, j + 4) & 63 : (at(data, table, j + 4) >>> 4) | ((at(data, table, j) >>> 6) << 4);
+    }
+
+    private static int at(MemorySegment data, long table, int k) {
+        return data.get(Layouts.BYTE, table + k) & 0xFF;
     }
 
     /** Packs eight 6-bit scales and mins into the 12-byte table (inverse of {@link #scale}/{@link #min}). */

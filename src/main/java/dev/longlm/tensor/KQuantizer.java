@@ -1,5 +1,7 @@
 package dev.longlm.tensor;
 
+import java.lang.foreign.MemorySegment;
+
 import static dev.longlm.tensor.QuantMath.clamp;
 import static dev.longlm.tensor.QuantMath.getF16;
 import static dev.longlm.tensor.QuantMath.nearestInt;
@@ -94,16 +96,15 @@ final class KQuantizer {
         putF16(y, yo, maxScale / 63.0f);
         putF16(y, yo + 2, maxMin / 63.0f);
         KQuantScales.pack(ls, lm, y, yo + 4);
-        byte[] packed = new byte[12];
-        System.arraycopy(y, yo + 4, packed, 0, 12);
+        MemorySegment packed = MemorySegment.ofArray(y);
         float d = getF16(y, yo);
         float dmin = getF16(y, yo + 2);
         for (int j = 0; j < 8; j++) {
-            float dj = d * KQuantScales.scale(packed, j);
+            float dj = d * KQuantScales.scale(packed, yo + 4, j);
             if (dj == 0) {
                 continue;
             }
-            float mj = dmin * KQuantScales.min(packed, j);
+            float mj = dmin * KQuantScales.min(packed, yo + 4, j);
             for (int i = 0; i < 32; i++) {
                 levels[32 * j + i] = clamp(nearestInt((x[xo + 32 * j + i] + mj) / dj), 0, nmax);
             }

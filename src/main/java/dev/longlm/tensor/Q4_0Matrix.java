@@ -4,7 +4,6 @@ import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -16,9 +15,10 @@ import java.nio.ByteOrder;
  */
 public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 18;
+
+    // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
-    private static final boolean FUSED = F.length() == 8 || F.length() == 16;
-    private static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
+    private static final VectorSpecies<Byte> B = VectorKernels.B;
 
     public Q4_0Matrix {
         Layouts.check(GgmlType.Q4_0, data, rows, cols);
@@ -46,7 +46,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (!FUSED) {
+        if (!VectorKernels.FUSED) {
             RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }

@@ -1,8 +1,13 @@
 package dev.longlm.tensor;
 
 import dev.longlm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * Q5_K: super-blocks of 256 as {@code f16 d, f16 dmin, 12 bytes of scales/mins, 32 bytes of high
@@ -11,6 +16,10 @@ import java.lang.foreign.MemorySegment;
  */
 public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 176;
+
+    // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
+    private static final VectorSpecies<Float> F = VectorKernels.F;
+    private static final VectorSpecies<Byte> B = VectorKernels.B;
 
     public Q5_KMatrix {
         Layouts.check(GgmlType.Q5_K, data, rows, cols);
@@ -25,19 +34,17 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     public void dequantizeRow(int row, float[] out, int outOffset) {
         int blocks = cols / 256;
         long block = (long) row * blocks * BLOCK_BYTES;
-        byte[] scales = new byte[12];
         for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
             float d = Layouts.f16(data, block);
             float dmin = Layouts.f16(data, block + 2);
-            MemorySegment.copy(data, Layouts.BYTE, block + 4, scales, 0, 12);
             long qh = block + 16;
             long ql = block + 48;
             int o = outOffset + b * 256;
             for (int j = 0; j < 4; j++, ql += 32, o += 64) {
-                float d1 = d * KQuantScales.scale(scales, 2 * j);
-                float m1 = dmin * KQuantScales.min(scales, 2 * j);
-                float d2 = d * KQuantScales.scale(scales, 2 * j + 1);
-                float m2 = dmin * KQuantScales.min(scales, 2 * j + 1);
+                float d1 = d * KQuantScales.scale(data, block + 4, 2 * j);
+                float m1 = dmin * KQuantScales.min(data, block + 4, 2 * j);
+                float d2 = d * KQuantScales.scale(data, block + 4, 2 * j + 1);
+                float m2 = dmin * KQuantScales.min(data, block + 4, 2 * j + 1);
                 for (int l = 0; l < 32; l++) {
                     int q = data.get(Layouts.BYTE, ql + l) & 0xFF;
                     int h = data.get(Layouts.BYTE, qh + l) >>> (2 * j);
@@ -45,6 +52,49 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     out[o + 32 + l] = d2 * ((q >>> 4) + ((h & 2) << 3)) - m2;
                 }
             }
+        }
+    }
+
+    /** Fused kernel as in {@link Q4_KMatrix#matvec}, with the fifth bit or-ed in from {@code qh}. */
+    @Override
+    public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (!VectorKernels.FUSED) {
+            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            return;
+        }
+        int blocks = cols / 256;
+        int lanes = F.length();
+        float[] xSums = VectorKernels.groupSums(x, xOffset, cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(F);
+            float minTerm = 0;
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float d = Layouts.f16(data, block);
+                float dmin = Layouts.f16(data, block + 2);
+                long qh = block + 16;
+                for (int j = 0; j < 4; j++) {
+                    long ql = block + 48 + 32L * j;
+                    int xo = xOffset + b * 256 + 64 * j;
+                    FloatVector lo = FloatVector.zero(F);
+                    FloatVector hi = FloatVector.zero(F);
+                    for (int l = 0; l < 32; l += lanes) {
+                        ByteVector packed = ByteVector.fromMemorySegment(B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector high = ByteVector.fromMemorySegment(B, data, qh + l, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector q1 = packed.and((byte) 0xF)
+                                .or(high.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                        ByteVector q2 = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                                .or(high.lanewise(VectorOperators.LSHR, 2 * j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                        lo = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xo + l), lo);
+                        hi = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xo + 32 + l), hi);
+                    }
+                    acc = lo.fma(FloatVector.broadcast(F, d * KQuantScales.scale(data, block + 4, 2 * j)), acc);
+                    acc = hi.fma(FloatVector.broadcast(F, d * KQuantScales.scale(data, block + 4, 2 * j + 1)), acc);
+                    minTerm += dmin * KQuantScales.min(data, block + 4, 2 * j) * xSums[8 * b + 2 * j]
+                            + dmin * KQuantScales.min(data, block + 4, 2 * j + 1) * xSums[8 * b + 2 * j + 1];
+                }
+            }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
         }
     }
 }

@@ -4,7 +4,6 @@ import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -13,10 +12,10 @@ import java.nio.ByteOrder;
 /** Q8_0: blocks of 32 as {@code f16 d, 32 signed bytes}; value = q·d. */
 public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = 34;
+
+    // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
-    /** Fused kernel: 8 or 16 float lanes, each fed by as many bytes widened in one step. */
-    private static final boolean FUSED = F.length() == 8 || F.length() == 16;
-    private static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
+    private static final VectorSpecies<Byte> B = VectorKernels.B;
 
     public Q8_0Matrix {
         Layouts.check(GgmlType.Q8_0, data, rows, cols);
@@ -42,7 +41,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (!FUSED) {
+        if (!VectorKernels.FUSED) {
             RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }

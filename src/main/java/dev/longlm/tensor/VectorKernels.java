@@ -1,6 +1,8 @@
 package dev.longlm.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,6 +12,13 @@ import java.nio.ByteOrder;
 /** Dot products over float arrays and mapped float data with the platform's preferred vector width. */
 final class VectorKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Whether fused quantized kernels can run: they widen {@code F.length()} bytes to one float
+     * vector, and need 8 or 16 lanes so that a lane group never straddles a 16- or 32-value block.
+     */
+    static final boolean FUSED = F.length() == 8 || F.length() == 16;
+    /** Byte vectors with as many lanes as {@link #F} (null where {@link #FUSED} is false). */
+    static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
 
     private VectorKernels() {
     }
@@ -54,6 +63,34 @@ final class VectorKernels {
             sum += seg.get(F32Matrix.F32, byteOff + 4L * i) * b[bOff + i];
         }
         return sum;
+    }
+
+    /** Widens a byte vector (from {@link #loadBytes}) to a float vector of the same lanes, as signed values. */
+    static FloatVector bytesToFloats(ByteVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Loads {@code B.length()} bytes at {@code offset}. */
+    static ByteVector loadBytes(MemorySegment seg, long offset) {
+        return ByteVector.fromMemorySegment(B, seg, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Sums of each 32-value group of {@code x[xOff …xOff + n]}, for kernels that fold a per-group min. */
+    static float[] groupSums(float[] x, int xOff, int n) {
+        float[] sums = new float[n / 32];
+        for (int g = 0; g < sums.length; g++) {
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (; i <= 32 - F.length(); i += F.length()) {
+                acc = acc.add(FloatVector.fromArray(F, x, xOff + 32 * g + i));
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < 32; i++) {
+                s += x[xOff + 32 * g + i];
+            }
+            sums[g] = s;
+        }
+        return sums;
     }
 
     /**
