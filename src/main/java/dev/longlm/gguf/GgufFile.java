@@ -245,8 +245,8 @@ public final class GgufFile implements AutoCloseable {
         long count(String what) {
             long n = i64();
             if (n < 0 || n > seg.byteSize() - position) {
-                throw error("corrupt header: " + what + " " + Long.toUnsignedString(n) + " is impossible for a file of "
-                        + seg.byteSize() + " bytes");
+                throw error("truncated or corrupt header: " + what + " " + Long.toUnsignedString(n)
+                        + " cannot fit in a file of " + seg.byteSize() + " bytes; download the file again");
             }
             return n;
         }
