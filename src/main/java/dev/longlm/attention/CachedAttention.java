@@ -46,13 +46,13 @@ public final class CachedAttention {
         for (int i = 0; i < n; i++) {
             int p = start + i;
             if (scheme.isPlain()) {
-                rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, p);
+                rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, scheme.position(p));
             } else {
                 rope.rotate(queries, i * qDim, groupedQueries, i * qDim, heads, scheme.groupedQuery(p));
                 rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, scheme.groupedKey(p));
                 rope.rotate(keys, i * kvDim, keys, i * kvDim, kvHeads, p);
             }
-            rope.rotate(queries, i * qDim, queries, i * qDim, heads, p);
+            rope.rotate(queries, i * qDim, queries, i * qDim, heads, scheme.isPlain() ? scheme.position(p) : p);
             System.arraycopy(values, i * kvDim, cachedValues, p * kvDim, kvDim);
         }
         kernel.attend(queries, groupedQueries, keys, n, start, cache, layer, span, out, pool);

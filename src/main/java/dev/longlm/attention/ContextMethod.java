@@ -91,11 +91,12 @@ public record ContextMethod(Kind kind, int groupSize, int window, double factor,
         return factor;
     }
 
-    /** Which positions attention uses (plain for the frequency methods). */
+    /** Which positions attention uses (plain for the frequency methods); a new object per call, as some keep state. */
     public PositionScheme positionScheme() {
         return switch (kind) {
             case SELF_EXTEND -> SelfExtend.of(groupSize, window);
             case STREAMING -> new StreamingWindow(sinks, recent);
+            case SELF_EXTEND_LLAMACPP -> new LlamaCppGroupedPositions(groupSize, window);
             default -> SelfExtend.NONE;
         };
     }

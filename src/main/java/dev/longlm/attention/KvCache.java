@@ -84,5 +84,6 @@ public final class KvCache {
 
     public void clear() {
         length = 0;
+        scheme.reset();
     }
 }

@@ -22,6 +22,18 @@ public interface PositionScheme {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * The RoPE position of the token at sequence index {@code index} when it is decoded: the index
+     * itself, except for schemes that renumber positions as they go (llama.cpp's approximation).
+     */
+    default int position(int index) {
+        return index;
+    }
+
+    /** Forgets any state a scheme keeps about the cached sequence (the cache was cleared). */
+    default void reset() {
+    }
+
     /** True when grouped positions equal true positions, so only one rotation is needed. */
     boolean isPlain();
 

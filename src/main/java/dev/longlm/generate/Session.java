@@ -3,6 +3,7 @@ package dev.longlm.generate;
 import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.KvCache;
+import dev.longlm.attention.LlamaCppGroupedPositions;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.attention.StreamingWindow;
 import dev.longlm.attention.PositionScheme;
@@ -33,13 +34,12 @@ public final class Session {
     private final KvCache cache;
     private final Parallel pool;
     private final int batchSize;
+    /** Tokens per decode call (llama.cpp's -b); only llama.cpp's Self-Extend acts between calls. */
+    private int decodeCallSize = LLAMACPP_DEFAULT_BATCH;
     private InferenceState lastOnly;
     private InferenceState everyPosition;
 
     public Session(Model model, ContextMethod method, int capacity, int batchSize, Parallel pool) {
-        if (method.kind() == ContextMethod.Kind.SELF_EXTEND_LLAMACPP) {
-            throw new InputException("self-extend-llamacpp is not available yet; use self-extend");
-        }
         this.model = model;
         this.config = model.config();
         this.method = method;
@@ -48,6 +48,9 @@ public final class Session {
         this.pool = pool;
         this.batchSize = batchSize;
     }
+
+    /** llama-completion's default -b. */
+    public static final int LLAMACPP_DEFAULT_BATCH = 2048;
 
     /** Default prompt-processing batch: large enough for matrix × matrix kernels, small enough for the buffers. */
     public static final int DEFAULT_BATCH = 64;
@@ -61,6 +64,17 @@ public final class Session {
         ContextMethod method = scheme instanceof SelfExtend se ? ContextMethod.selfExtend(se.groupSize(), se.window())
                 : scheme instanceof StreamingWindow sw ? ContextMethod.streaming(sw.sinks(), sw.recent()) : ContextMethod.none();
         return create(model, method, capacity, pool);
+    }
+
+    /**
+     * Splits appended tokens into decode calls of this size, as llama-completion's {@code -b} does;
+     * under self-extend-llamacpp positions are regrouped before each call, so results depend on it.
+     */
+    public void setDecodeCallSize(int tokens) {
+        if (tokens < 1) {
+            throw new InputException("the batch size must be positive, got " + tokens);
+        }
+        this.decodeCallSize = tokens;
     }
 
     public ContextMethod method() {
@@ -89,14 +103,12 @@ public final class Session {
         if (lastOnly == null) {
             lastOnly = new InferenceState(config, batchSize, false);
         }
-        for (int done = 0; done < count; ) {
-            int n = Math.min(batchSize, count - done);
+        forEachBatch(count, (done, n) -> {
             transformerFor(cache.length() + n).forward(tokens, offset + done, n, cache, lastOnly, pool);
-            done += n;
             if (progress != null) {
-                progress.accept(done);
+                progress.accept(done + n);
             }
-        }
+        });
         return lastOnly.logits();
     }
 
@@ -116,16 +128,34 @@ public final class Session {
             everyPosition = new InferenceState(config, batchSize, true);
         }
         int vocab = config.vocabSize();
-        for (int done = 0; done < count; ) {
-            int n = Math.min(batchSize, count - done);
+        forEachBatch(count, (done, n) -> {
             transformerFor(cache.length() + n).forward(tokens, offset + done, n, cache, everyPosition, pool);
             for (int i = 0; i < n; i++) {
                 consumer.accept(done + i, everyPosition.logits(), everyPosition.logitsOffset(i, vocab));
             }
-            done += n;
             if (progress != null) {
-                progress.accept(done);
+                progress.accept(done + n);
             }
+        });
+    }
+
+    private interface BatchStep {
+        void run(int done, int n);
+    }
+
+    /** Decode calls of {@link #decodeCallSize}, each processed in forward batches of {@link #batchSize}. */
+    private void forEachBatch(int count, BatchStep step) {
+        for (int callStart = 0; callStart < count; ) {
+            int callEnd = Math.min(count, callStart + decodeCallSize);
+            if (cache.scheme() instanceof LlamaCppGroupedPositions grouped) {
+                grouped.beforeDecode(cache, model.defaultRope());
+            }
+            for (int done = callStart; done < callEnd; ) {
+                int n = Math.min(batchSize, callEnd - done);
+                step.run(done, n);
+                done += n;
+            }
+            callStart = callEnd;
         }
     }
 
