@@ -94,7 +94,7 @@ class KernelTest {
     @MethodSource("types")
     void matmulEqualsRepeatedMatvec(GgmlType type) {
         WeightMatrix m = randomMatrix(type, 37, 4);
-        int n = 5;
+        int n = 67; // more than one block of inputs (at most 64), and odd
         float[] x = randomVector(n * m.cols(), 5);
         float[] batched = new float[n * m.rows()];
         Arrays.fill(batched, Float.NaN);
@@ -107,7 +107,9 @@ class KernelTest {
                 if (r < 2 || r >= 35) {
                     assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
                 } else {
-                    assertDot(m, r, x, i * m.cols(), got, "matmul");
+                    if (i % 8 == 0) { // the double reference is slow; matvec (checked above) covers the rest
+                        assertDot(m, r, x, i * m.cols(), got, "matmul");
+                    }
                     float tolerance = 1e-4f * (Math.abs(single[r]) + 1);
                     assertEquals(single[r], got, tolerance, type + " input " + i + " row " + r);
                 }
