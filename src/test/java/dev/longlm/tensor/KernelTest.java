@@ -133,6 +133,24 @@ class KernelTest {
     }
 
     @Test
+    void vectorHalfWideningIsExactForEveryBitPattern() {
+        byte[] all = new byte[2 * 65536];
+        for (int h = 0; h < 65536; h++) {
+            all[2 * h] = (byte) h;
+            all[2 * h + 1] = (byte) (h >> 8);
+        }
+        float[] f16 = new float[65536];
+        float[] bf16 = new float[65536];
+        new F16Matrix(MemorySegment.ofArray(all), 1, 65536).dequantizeRow(0, f16, 0);
+        new Bf16Matrix(MemorySegment.ofArray(all), 1, 65536).dequantizeRow(0, bf16, 0);
+        for (int h = 0; h < 65536; h++) {
+            assertEquals(Float.floatToRawIntBits(HalfFloat.f16ToF32((short) h)), Float.floatToRawIntBits(f16[h]),
+                    "f16 0x" + Integer.toHexString(h));
+            assertEquals(h << 16, Float.floatToRawIntBits(bf16[h]), "bf16 0x" + Integer.toHexString(h));
+        }
+    }
+
+    @Test
     void unsupportedTypeNamesTypeAndAlternatives() {
         InputException e = assertThrows(InputException.class,
                 () -> WeightMatrices.of(GgmlType.Q2_K, MemorySegment.ofArray(new byte[84]), 1, 256));
