@@ -38,8 +38,8 @@ class LlamaQuantizeParityTest {
     }
 
     @ParameterizedTest
-    // All ten targets matched when this was written; the K mix and Q8_0 keep the run short.
-    @EnumSource(value = QuantTarget.class, names = {"Q4_K_M", "Q8_0"})
+    // All ten targets matched when this was written; the K mix (the most rules) keeps the run short.
+    @EnumSource(value = QuantTarget.class, names = {"Q4_K_M"})
     void sameTypesAndBytesAsLlamaQuantize(QuantTarget target) throws IOException, InterruptedException {
         Path tool = llamaQuantize();
         Assumptions.assumeTrue(Files.isExecutable(tool) && Files.exists(MODEL), "needs llama-quantize and " + MODEL);

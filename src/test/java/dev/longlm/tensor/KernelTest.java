@@ -93,8 +93,16 @@ class KernelTest {
     @ParameterizedTest
     @MethodSource("types")
     void matmulEqualsRepeatedMatvec(GgmlType type) {
+        assertMatmulEqualsRepeatedMatvec(type, 5); // odd: pairs of inputs and a single one
+    }
+
+    @Test
+    void matmulSpanningSeveralInputBlocks() {
+        assertMatmulEqualsRepeatedMatvec(GgmlType.Q4_K, RowDequantizingMatrix.inputTile(768) + 3);
+    }
+
+    private static void assertMatmulEqualsRepeatedMatvec(GgmlType type, int n) {
         WeightMatrix m = randomMatrix(type, 37, 4);
-        int n = 67; // more than one block of inputs (at most 64), and odd
         float[] x = randomVector(n * m.cols(), 5);
         float[] batched = new float[n * m.rows()];
         Arrays.fill(batched, Float.NaN);
@@ -107,7 +115,7 @@ class KernelTest {
                 if (r < 2 || r >= 35) {
                     assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
                 } else {
-                    if (i % 8 == 0) { // the double reference is slow; matvec (checked above) covers the rest
+                    if (i % 8 == 0) { // the double reference is slow; matvec (checked elsewhere) covers the rest
                         assertDot(m, r, x, i * m.cols(), got, "matmul");
                     }
                     float tolerance = 1e-4f * (Math.abs(single[r]) + 1);
