@@ -126,16 +126,21 @@ class KernelTest {
     }
 
     @Test
-    void parallelMatmulCoversAllRows() {
-        WeightMatrix m = randomMatrix(GgmlType.Q4_0, 37, 6);
-        float[] x = randomVector(3 * m.cols(), 7);
-        float[] out = new float[3 * m.rows()];
+    void parallelKernelsCoverAllRows() {
         try (Parallel pool = new Parallel(2)) {
-            pool.matmul(m, x, 3, out);
-        }
-        for (int i = 0; i < 3; i++) {
-            for (int r = 0; r < m.rows(); r++) {
-                assertDot(m, r, x, i * m.cols(), out[i * m.rows() + r], "parallel matmul");
+            for (GgmlType type : types()) {
+                WeightMatrix m = randomMatrix(type, 37, 6);
+                float[] x = randomVector(3 * m.cols(), 7);
+                float[] batched = new float[3 * m.rows()];
+                float[] single = new float[m.rows()];
+                pool.matmul(m, x, 3, batched);
+                pool.matvec(m, x, single);
+                for (int r = 0; r < m.rows(); r++) {
+                    assertDot(m, r, x, 0, single[r], "parallel matvec");
+                    for (int i = 0; i < 3; i++) {
+                        assertDot(m, r, x, i * m.cols(), batched[i * m.rows() + r], "parallel matmul");
+                    }
+                }
             }
         }
     }
