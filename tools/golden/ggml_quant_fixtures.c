@@ -1,8 +1,8 @@
 // Writes golden quantization fixtures from ggml itself, so longlm4j's Java quantizers and
 // dequantizers are checked against an independent implementation.
 //
-// For ROWS x COLS deterministic pseudo-random floats (with outliers, zeros, tiny values, all-positive
-// and constant blocks), and for each type, writes into OUT_DIR:
+// For ROWS x COLS deterministic pseudo-random floats (with outliers, zeros, tiny values, all-positive,
+// constant, all-zero and large-valued blocks), and for each type, writes into OUT_DIR:
 //   input.f32         the input rows, little-endian float32
 //   <type>.bin        ggml_quantize_chunk(type, input, no imatrix): what llama-quantize writes
 //   <type>.deq.f32    ggml's to_float of those bytes
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROWS 4
+#define ROWS 5
 #define COLS 512
 
 static uint32_t rng_state = 0x9E3779B9u;
@@ -49,6 +49,13 @@ static void fill(float * x) {
         if (c >= 128 && c < 160) v = 0.25f;
         if (c >= COLS - 32) v = -v;
         x[3 * COLS + c] = v;
+    }
+    for (int c = 0; c < COLS; c++) { // row 4: an all-zero super-block, a constant negative block, large values
+        float v = 0.0f;
+        if (c >= 256 && c < 288) v = -0.75f;
+        else if (c >= 288 && c < 384) v = 1000.0f * bell();
+        else if (c >= 384) v = (c % 2 ? 1e-3f : -1e-3f) * (1.0f + uniform());
+        x[4 * COLS + c] = v;
     }
 }
 

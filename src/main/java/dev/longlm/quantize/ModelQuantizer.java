@@ -49,6 +49,23 @@ public final class ModelQuantizer {
     public record TensorResult(String name, GgmlType from, GgmlType to) {
     }
 
+    /** Elements written so far, reported to the caller's {@link Progress} (writing is single-threaded). */
+    private static final class ProgressCounter {
+        private final long total;
+        private final Progress progress;
+        private long done;
+
+        ProgressCounter(long total, Progress progress) {
+            this.total = total;
+            this.progress = progress;
+        }
+
+        void add(long elements) {
+            done += elements;
+            progress.update(done, total);
+        }
+    }
+
     /** Rows converted per parallel step; large enough to keep threads busy, small enough to stream. */
     private static final int ROWS_PER_CHUNK = 64;
 
@@ -67,17 +84,16 @@ public final class ModelQuantizer {
             GgufWriter writer = new GgufWriter().putAll(in.metadata().asMap())
                     .put("general.file_type", GgufValue.uint32(target.fileType()))
                     .put("general.quantization_version", GgufValue.uint32(2));
-            long total = tensors.stream().mapToLong(GgufTensorInfo::elementCount).sum();
-            long[] done = {0};
+            ProgressCounter counter = new ProgressCounter(tensors.stream().mapToLong(GgufTensorInfo::elementCount).sum(), progress);
             List<TensorResult> results = new ArrayList<>();
             for (GgufTensorInfo t : tensors) {
                 GgmlType to = policy.typeFor(t);
                 results.add(new TensorResult(t.name(), t.type(), to));
                 GgufWriter.TensorData data;
                 if (to == t.type()) {
-                    data = copy(in, t, done, total, progress);
+                    data = copy(in, t, counter);
                 } else {
-                    data = convert(in, input, t, to, pool, done, total, progress);
+                    data = convert(in, input, t, to, pool, counter);
                 }
                 writer.addTensor(t.name(), t.shape(), to, data);
             }
@@ -86,7 +102,7 @@ public final class ModelQuantizer {
         }
     }
 
-    private static GgufWriter.TensorData copy(GgufFile in, GgufTensorInfo t, long[] done, long total, Progress progress) {
+    private static GgufWriter.TensorData copy(GgufFile in, GgufTensorInfo t, ProgressCounter counter) {
         GgufWriter.TensorData bytes = GgufWriter.TensorData.of(in.data(t));
         return new GgufWriter.TensorData() {
             public long byteSize() {
@@ -95,14 +111,13 @@ public final class ModelQuantizer {
 
             public void writeTo(GgufWriter.Sink sink) throws IOException {
                 bytes.writeTo(sink);
-                done[0] += t.elementCount();
-                progress.update(done[0], total);
+                counter.add(t.elementCount());
             }
         };
     }
 
     private static GgufWriter.TensorData convert(GgufFile in, Path input, GgufTensorInfo t, GgmlType to, Parallel pool,
-                                                 long[] done, long total, Progress progress) {
+                                                 ProgressCounter counter) {
         GgmlType from = t.type();
         if (from != GgmlType.F32 && from != GgmlType.F16 && from != GgmlType.BF16) {
             throw new InputException(input + ": tensor '" + t.name() + "' is already " + from
@@ -130,8 +145,7 @@ public final class ModelQuantizer {
                         }
                     });
                     sink.write(bytes, 0, count * rowBytes);
-                    done[0] += (long) count * cols;
-                    progress.update(done[0], total);
+                    counter.add((long) count * cols);
                 }
             }
         };

@@ -28,12 +28,21 @@ final class TensorTypePolicy {
                 : (int) tensors.stream().filter(t -> t.name().contains("ffn_down")).count();
     }
 
-    /** llama.cpp quantizes 2-D+ tensors named *weight, except norms, router gates and positional tables. */
+    /** Name fragments of 2-D tensors llama.cpp never quantizes (tensor_allows_quantization): small or sensitive. */
+    private static final List<String> KEPT_AS_IS = List.of("_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight",
+            "altup", "laurel", "per_layer_model_proj", "ssm_conv1d", "shortconv.conv.weight", "indexer.k_proj.weight",
+            "indexer.q_proj.weight", "time_mix_first.weight", "time_mix_w0.weight", "time_mix_w1.weight",
+            "time_mix_w2.weight", "time_mix_v0.weight", "time_mix_v1.weight", "time_mix_v2.weight", "time_mix_a0.weight",
+            "time_mix_a1.weight", "time_mix_a2.weight", "time_mix_g1.weight", "time_mix_g2.weight",
+            "time_mix_decay_w1.weight", "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight", "attn_rel_b.weight",
+            ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd", ".patch_merger",
+            "a.rvq.codebook", "mm.a.code_embd");
+
+    /** llama.cpp quantizes tensors of two or more dimensions named *weight, except those above and positional tables. */
     static boolean quantizable(GgufTensorInfo t) {
         String name = t.name();
-        return t.shape().length >= 2 && name.endsWith("weight") && !name.contains("_norm.weight")
-                && !name.contains("ffn_gate_inp.weight") && !name.equals("position_embd.weight")
-                && !name.equals("token_types.weight") && !name.contains("ssm_conv1d");
+        return t.shape().length >= 2 && name.endsWith("weight") && !name.equals("position_embd.weight")
+                && !name.equals("token_types.weight") && KEPT_AS_IS.stream().noneMatch(name::contains);
     }
 
     /** The type {@code t} gets in the output file; call once per tensor, in file order. */

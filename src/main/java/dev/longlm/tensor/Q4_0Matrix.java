@@ -31,6 +31,27 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
+        if (!VectorKernels.FUSED) {
+            dequantizeRowScalar(row, out, outOffset);
+            return;
+        }
+        int blocks = cols / 32;
+        long block = (long) row * blocks * BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float d = Layouts.f16(data, block);
+            int o = outOffset + b * 32;
+            for (int j = 0; j < 16; j += F.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                ((FloatVector) packed.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(out, o + j);
+                ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, o + 16 + j);
+            }
+        }
+    }
+
+    /** The plain per-value form of {@link #dequantizeRow}, for lane widths without fused kernels (tested directly). */
+    void dequantizeRowScalar(int row, float[] out, int outOffset) {
         int blocks = cols / 32;
         long block = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {

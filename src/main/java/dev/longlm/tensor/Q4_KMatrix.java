@@ -32,6 +32,36 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
+        if (!VectorKernels.FUSED) {
+            dequantizeRowScalar(row, out, outOffset);
+            return;
+        }
+        int blocks = cols / 256;
+        long block = (long) row * blocks * BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float d = Layouts.f16(data, block);
+            float dmin = Layouts.f16(data, block + 2);
+            for (int j = 0; j < 4; j++) {
+                long qs = block + 16 + 32L * j;
+                int o = outOffset + b * 256 + 64 * j;
+                float d1 = d * KQuantScales.scale(data, block + 4, 2 * j);
+                float m1 = dmin * KQuantScales.min(data, block + 4, 2 * j);
+                float d2 = d * KQuantScales.scale(data, block + 4, 2 * j + 1);
+                float m2 = dmin * KQuantScales.min(data, block + 4, 2 * j + 1);
+                for (int l = 0; l < 32; l += F.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(B, data, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    // mul then sub, never fused, as in ggml's d1 * q - m1
+                    ((FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d1).sub(m1).intoArray(out, o + l);
+                    ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d2).sub(m2).intoArray(out, o + 32 + l);
+                }
+            }
+        }
+    }
+
+    /** The plain per-value form of {@link #dequantizeRow}, for lane widths without fused kernels (tested directly). */
+    void dequantizeRowScalar(int row, float[] out, int outOffset) {
         int blocks = cols / 256;
         long block = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {

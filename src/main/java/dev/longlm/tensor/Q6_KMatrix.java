@@ -32,6 +32,43 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
+        if (!VectorKernels.FUSED) {
+            dequantizeRowScalar(row, out, outOffset);
+            return;
+        }
+        int blocks = cols / 256;
+        long block = (long) row * blocks * BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float d = Layouts.f16(data, block + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = block + 64L * half;
+                long qh = block + 128 + 32L * half;
+                long sc = block + 192 + 8L * half;
+                int o = outOffset + b * 256 + 128 * half;
+                for (int l = 0; l < 32; l += F.length()) {
+                    int is = l / 16;
+                    ByteVector a = ByteVector.fromMemorySegment(B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector c = ByteVector.fromMemorySegment(B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector h = ByteVector.fromMemorySegment(B, data, qh + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = c.and((byte) 0xF)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                            .or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                            .or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    // ggml computes (d * scale) * q; the product d * scale is formed first here too
+                    ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(d * data.get(Layouts.BYTE, sc + is)).intoArray(out, o + l);
+                    ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(d * data.get(Layouts.BYTE, sc + is + 2)).intoArray(out, o + 32 + l);
+                    ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(d * data.get(Layouts.BYTE, sc + is + 4)).intoArray(out, o + 64 + l);
+                    ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(d * data.get(Layouts.BYTE, sc + is + 6)).intoArray(out, o + 96 + l);
+                }
+            }
+        }
+    }
+
+    /** The plain per-value form of {@link #dequantizeRow}, for lane widths without fused kernels (tested directly). */
+    void dequantizeRowScalar(int row, float[] out, int outOffset) {
         int blocks = cols / 256;
         long block = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {

@@ -28,6 +28,24 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
+        if (!VectorKernels.FUSED) {
+            dequantizeRowScalar(row, out, outOffset);
+            return;
+        }
+        int blocks = cols / 32;
+        long block = (long) row * blocks * BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float d = Layouts.f16(data, block);
+            int o = outOffset + b * 32;
+            for (int j = 0; j < 32; j += F.length()) {
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, o + j);
+            }
+        }
+    }
+
+    /** The plain per-value form of {@link #dequantizeRow}, for lane widths without fused kernels (tested directly). */
+    void dequantizeRowScalar(int row, float[] out, int outOffset) {
         int blocks = cols / 32;
         long block = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {

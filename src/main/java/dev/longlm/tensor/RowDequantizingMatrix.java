@@ -7,7 +7,7 @@ package dev.longlm.tensor;
  * call and applies it to every input vector while it is hot in cache.
  */
 interface RowDequantizingMatrix extends WeightMatrix {
-    /** Rows dequantized together in {@link #matmul}; four accumulators keep the FMA units busy. */
+    /** Rows dequantized together in {@link #matmul}; 4 rows × 2 inputs fill the vector registers. */
     int ROW_TILE = 4;
 
     @Override
@@ -20,27 +20,42 @@ interface RowDequantizingMatrix extends WeightMatrix {
         }
     }
 
+    /**
+     * Tiled over inputs and rows: a block of inputs small enough to stay in the core's L2 cache is
+     * combined with every 4-row weight tile of the range (dequantized once per input block), so
+     * neither the inputs nor the weights are streamed from memory once per row.
+     */
     @Override
     default void matmul(float[] x, int n, float[] out, int rowStart, int rowEnd) {
         int cols = cols();
         int rows = rows();
+        int inputTile = inputTile(cols);
         float[] tile = new float[ROW_TILE * cols];
-        for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_TILE) {
-            int tileRows = Math.min(ROW_TILE, rowEnd - r0);
-            for (int k = 0; k < tileRows; k++) {
-                dequantizeRow(r0 + k, tile, k * cols);
-            }
-            for (int i = 0; i < n; i++) {
-                int xOff = i * cols;
-                int outOff = i * rows + r0;
+        for (int i0 = 0; i0 < n; i0 += inputTile) {
+            int i1 = Math.min(n, i0 + inputTile);
+            for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_TILE) {
+                int tileRows = Math.min(ROW_TILE, rowEnd - r0);
+                for (int k = 0; k < tileRows; k++) {
+                    dequantizeRow(r0 + k, tile, k * cols);
+                }
+                int i = i0;
                 if (tileRows == ROW_TILE) {
-                    VectorKernels.dot4(tile, 0, x, xOff, cols, out, outOff);
-                } else {
+                    for (; i + 1 < i1; i += 2) {
+                        VectorKernels.dot4x2(tile, 0, x, i * cols, (i + 1) * cols, cols, out, i * rows + r0, (i + 1) * rows + r0);
+                    }
+                }
+                for (; i < i1; i++) {
                     for (int k = 0; k < tileRows; k++) {
-                        out[outOff + k] = VectorKernels.dot(tile, k * cols, x, xOff, cols);
+                        out[i * rows + r0 + k] = VectorKernels.dot(tile, k * cols, x, i * cols, cols);
                     }
                 }
             }
         }
+    }
+
+    /** Inputs per block: about 512 KiB of them (a typical L2), between 8 and 64, even. */
+    static int inputTile(int cols) {
+        int fit = (512 * 1024) / (4 * cols);
+        return Math.max(8, Math.min(64, fit)) & ~1;
     }
 }

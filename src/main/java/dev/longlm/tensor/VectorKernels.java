@@ -94,37 +94,65 @@ final class VectorKernels {
     }
 
     /**
-     * Four dot products of consecutive rows {@code w[wOff + k·n …]} (k = 0..3) with one vector
-     * {@code x[xOff …]}, loading each x chunk once; results go to {@code out[outOff + k]}.
+     * The 4 × 2 dot products of four consecutive rows {@code w[wOff + k·n …]} with two vectors
+     * {@code x[x0 …]} and {@code x[x1 …]}: each weight load feeds two FMAs and each x load four.
+     * Row k's product with the first vector goes to {@code out[out0 + k]}, with the second to
+     * {@code out[out1 + k]}.
      */
-    static void dot4(float[] w, int wOff, float[] x, int xOff, int n, float[] out, int outOff) {
+    static void dot4x2(float[] w, int wOff, float[] x, int x0, int x1, int n, float[] out, int out0, int out1) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F);
+        FloatVector b1 = FloatVector.zero(F);
+        FloatVector b2 = FloatVector.zero(F);
+        FloatVector b3 = FloatVector.zero(F);
         int step = F.length();
         int i = 0;
         for (int bound = n - step; i <= bound; i += step) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
-            a0 = FloatVector.fromArray(F, w, wOff + i).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, w, wOff + n + i).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, w, wOff + 2 * n + i).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, w, wOff + 3 * n + i).fma(xv, a3);
+            FloatVector xa = FloatVector.fromArray(F, x, x0 + i);
+            FloatVector xb = FloatVector.fromArray(F, x, x1 + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, wOff + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, wOff + n + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wOff + 2 * n + i);
+            FloatVector w3 = FloatVector.fromArray(F, w, wOff + 3 * n + i);
+            a0 = w0.fma(xa, a0);
+            b0 = w0.fma(xb, b0);
+            a1 = w1.fma(xa, a1);
+            b1 = w1.fma(xb, b1);
+            a2 = w2.fma(xa, a2);
+            b2 = w2.fma(xb, b2);
+            a3 = w3.fma(xa, a3);
+            b3 = w3.fma(xb, b3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD);
         float s1 = a1.reduceLanes(VectorOperators.ADD);
         float s2 = a2.reduceLanes(VectorOperators.ADD);
         float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float t0 = b0.reduceLanes(VectorOperators.ADD);
+        float t1 = b1.reduceLanes(VectorOperators.ADD);
+        float t2 = b2.reduceLanes(VectorOperators.ADD);
+        float t3 = b3.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            float xi = x[xOff + i];
-            s0 += w[wOff + i] * xi;
-            s1 += w[wOff + n + i] * xi;
-            s2 += w[wOff + 2 * n + i] * xi;
-            s3 += w[wOff + 3 * n + i] * xi;
+            float xa = x[x0 + i];
+            float xb = x[x1 + i];
+            s0 += w[wOff + i] * xa;
+            t0 += w[wOff + i] * xb;
+            s1 += w[wOff + n + i] * xa;
+            t1 += w[wOff + n + i] * xb;
+            s2 += w[wOff + 2 * n + i] * xa;
+            t2 += w[wOff + 2 * n + i] * xb;
+            s3 += w[wOff + 3 * n + i] * xa;
+            t3 += w[wOff + 3 * n + i] * xb;
         }
-        out[outOff] = s0;
-        out[outOff + 1] = s1;
-        out[outOff + 2] = s2;
-        out[outOff + 3] = s3;
+        out[out0] = s0;
+        out[out0 + 1] = s1;
+        out[out0 + 2] = s2;
+        out[out0 + 3] = s3;
+        out[out1] = t0;
+        out[out1 + 1] = t1;
+        out[out1 + 2] = t2;
+        out[out1 + 3] = t3;
     }
 }

@@ -10,11 +10,11 @@ import java.nio.ByteOrder;
 import java.util.Locale;
 
 /**
- * Golden fixtures written by tools/golden/ggml_quant_fixtures.c from ggml itself: 4 input rows of
+ * Golden fixtures written by tools/golden/ggml_quant_fixtures.c from ggml itself: 5 input rows of
  * 512 floats, and for each type ggml's quantized bytes and ggml's dequantization of them.
  */
 record GoldenQuant(GgmlType type, float[] input, byte[] quantized, float[] dequantized) {
-    static final int ROWS = 4;
+    static final int ROWS = 5;
     static final int COLS = 512;
 
     static final GgmlType[] TYPES = {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,

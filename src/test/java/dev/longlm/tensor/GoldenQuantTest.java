@@ -32,6 +32,32 @@ class GoldenQuantTest {
         }
     }
 
+    /** The scalar forms used where the vector width does not suit the fused kernels. */
+    @ParameterizedTest
+    @MethodSource("types")
+    void scalarDequantizeRowIsBitIdenticalToGgml(GgmlType type) {
+        GoldenQuant g = GoldenQuant.load(type);
+        MemorySegment data = MemorySegment.ofArray(g.quantized());
+        int rows = GoldenQuant.ROWS;
+        int cols = GoldenQuant.COLS;
+        float[] all = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            switch (type) {
+                case Q8_0 -> new Q8_0Matrix(data, rows, cols).dequantizeRowScalar(r, all, r * cols);
+                case Q4_0 -> new Q4_0Matrix(data, rows, cols).dequantizeRowScalar(r, all, r * cols);
+                case Q4_K -> new Q4_KMatrix(data, rows, cols).dequantizeRowScalar(r, all, r * cols);
+                case Q5_K -> new Q5_KMatrix(data, rows, cols).dequantizeRowScalar(r, all, r * cols);
+                case Q6_K -> new Q6_KMatrix(data, rows, cols).dequantizeRowScalar(r, all, r * cols);
+                default -> WeightMatrices.of(type, data, rows, cols).dequantizeRow(r, all, r * cols);
+            }
+        }
+        for (int i = 0; i < all.length; i++) {
+            if (Float.floatToRawIntBits(all[i]) != Float.floatToRawIntBits(g.dequantized()[i])) {
+                fail(type + " value " + i + ": ggml " + g.dequantized()[i] + ", ours " + all[i]);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("types")
     void quantizeIsByteIdenticalToGgml(GgmlType type) {

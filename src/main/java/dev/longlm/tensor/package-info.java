@@ -1,0 +1,20 @@
+/**
+ * Weight matrices in every supported ggml type, read in place from the memory-mapped GGUF file,
+ * and conversion of floats to those types.
+ *
+ * <ul>
+ *   <li>{@link dev.longlm.tensor.WeightMatrix}: the interface the model uses; one record per type
+ *       ({@code F32Matrix} … {@code Q6_KMatrix}), made by {@link dev.longlm.tensor.WeightMatrices#of}.
+ *       {@code dequantizeRow} is bit-identical to ggml's {@code dequantize_row_*}; {@code matvec}
+ *       uses fused Vector API kernels (quantized values widened in vector lanes, no per-ISA code);
+ *       {@code matmul} dequantizes 4-row weight tiles once per L2-sized block of inputs.</li>
+ *   <li>{@link dev.longlm.tensor.Quantizer}: floats to block bytes, byte-identical to ggml's
+ *       reference quantizers (what llama-quantize writes without an importance matrix).</li>
+ *   <li>{@link dev.longlm.tensor.Parallel}: splits row ranges over a fixed thread pool.</li>
+ * </ul>
+ *
+ * Exactness holds because Java float arithmetic is IEEE-strict and never fused, and ggml's
+ * reference code lives in libggml-base, which llama.cpp compiles without FMA contraction. The
+ * golden fixtures in src/test/resources/golden/quant (tools/golden/make-quant-fixtures.sh) pin it.
+ */
+package dev.longlm.tensor;
