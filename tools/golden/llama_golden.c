@@ -442,6 +442,8 @@ static int cmd_ga(int argc, char ** argv) {
     int n_past = 0, ga_i = 0, n_consumed = 0, n_ops = 0, n_decodes = 0;
     llama_token * embd = malloc(sizeof(llama_token) * (np > 1 ? np : 1));
     int n_embd = 0;
+    int * dec_pos = malloc(sizeof(int) * (np + n_predict + 1));
+    int * dec_len = malloc(sizeof(int) * (np + n_predict + 1));
     while (ng < n_predict) {
         if (n_embd > 0) {
             if (ga_n != 1) {
@@ -469,6 +471,8 @@ static int cmd_ga(int argc, char ** argv) {
                 fprintf(stderr, "note: seq_pos_max+1 = %d, n_past = %d\n", llama_memory_seq_pos_max(mem, 0) + 1, n_past);
             }
             if (llama_decode(ctx, llama_batch_get_one(embd, n_embd)) != 0) die("llama_decode failed");
+            dec_pos[n_decodes] = n_past;
+            dec_len[n_decodes] = n_embd;
             n_past += n_embd;
             n_decodes++;
         }
@@ -492,6 +496,8 @@ static int cmd_ga(int argc, char ** argv) {
     fprintf(f, "{\"fixed_div\": %s, \"ga_n\": %d, \"ga_w\": %d, \"n_batch\": %d, \"n_prompt_tokens\": %d, \"n_ga_ops\": %d, \"n_decodes\": %d, \"final_n_past\": %d, \"final_ga_i\": %d,\n \"prompt_tokens\": [",
             fixed_div ? "true" : "false", ga_n, ga_w, n_batch, np, n_ops, n_decodes, n_past, ga_i);
     for (int i = 0; i < np; i++) fprintf(f, "%s%d", i ? ", " : "", ptoks[i]);
+    fprintf(f, "],\n \"decodes\": [");
+    for (int i = 0; i < n_decodes; i++) fprintf(f, "%s[%d, %d]", i ? ", " : "", dec_pos[i], dec_len[i]);
     fprintf(f, "],\n \"tokens\": [");
     for (int i = 0; i < ng; i++) fprintf(f, "%s%d", i ? ", " : "", gen[i]);
     fprintf(f, "],\n \"text\": ");
@@ -509,6 +515,8 @@ static int cmd_ga(int argc, char ** argv) {
     fclose(f);
 
     free(out);
+    free(dec_pos);
+    free(dec_len);
     free(embd);
     free(gen);
     free(ptoks);

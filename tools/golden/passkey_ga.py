@@ -103,18 +103,7 @@ def main():
                        "-s", "42", "-c", str(N_CTX), "-b", str(n_batch), "-ub", str(n_ubatch), "-t", "2", "-tb", "2",
                        "-fa", "off", "--no-warmup", "-no-cnv", "--no-display-prompt", "--no-escape",
                        "-gan", str(g), "-gaw", str(w)]
-                lc_runs = []
-                for attempt in range(5):
-                    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-                    if r.returncode != 0:
-                        sys.stderr.write(r.stderr.decode("utf-8", "replace")[-3000:])
-                        raise SystemExit(f"llama-completion failed for {p['name']} G{g} W{w} b{n_batch}")
-                    lc_runs.append(r.stdout.decode("utf-8", "replace"))
-                    # complete output = generated pieces + "\n\n" (LOG("\n\n") at exit); llama.cpp's
-                    # asynchronous logger sometimes drops the tail at exit, so retry a truncated one
-                    if lc_runs[-1].endswith("\n\n"):
-                        break
-                lc_text = max(lc_runs, key=len)
+                lc_text, lc_complete = None, False
                 for fixed in (False, True):
                     gout = os.path.join(work, "ga.json")
                     subprocess.run([golden, "ga", model, pfile, str(g), str(w), str(n_batch), str(N_PREDICT), gout]
@@ -123,11 +112,27 @@ def main():
                         mirror = json.load(f)
                     if mirror["prompt_tokens"] != p["tokens"]:
                         raise SystemExit(f"prompt tokenization differs for {p['name']}")
-                    full = mirror["text"] + "\n\n"
-                    if not fixed and (any(not full.startswith(x) for x in lc_runs)
-                                      or len(lc_text) < len(mirror["text"])):
-                        raise SystemExit(f"mirror disagrees with llama-completion for {p['name']} G{g} W{w} "
-                                         f"b{n_batch}:\n  llama-completion: {lc_text!r}\n  mirror: {mirror['text']!r}")
+                    if not fixed:
+                        # complete llama-completion stdout = generated pieces + "\n\n" (LOG("\n\n") at exit);
+                        # its asynchronous logger is not flushed at exit and sometimes drops the tail,
+                        # so rerun until complete; every output must be a prefix of the mirror's
+                        full = mirror["text"] + "\n\n"
+                        for attempt in range(10):
+                            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                               stdin=subprocess.DEVNULL)
+                            if r.returncode != 0:
+                                sys.stderr.write(r.stderr.decode("utf-8", "replace")[-3000:])
+                                raise SystemExit(f"llama-completion failed for {p['name']} G{g} W{w} b{n_batch}")
+                            out = r.stdout.decode("utf-8", "replace")
+                            if not full.startswith(out):
+                                raise SystemExit(f"mirror disagrees with llama-completion for {p['name']} G{g} "
+                                                 f"W{w} b{n_batch}:\n  llama-completion: {out!r}\n"
+                                                 f"  mirror: {mirror['text']!r}")
+                            if lc_text is None or len(out) > len(lc_text):
+                                lc_text = out
+                            if out == full:
+                                lc_complete = True
+                                break
                     digits = ""
                     for ch in mirror["text"].lstrip():
                         if not ch.isdigit():
@@ -139,9 +144,10 @@ def main():
                            "n_ubatch": n_ubatch, "kv_div": "fixed" if fixed else "llamacpp",
                            "tokens": mirror["tokens"], "text": mirror["text"], "correct": correct,
                            "n_ga_ops": mirror["n_ga_ops"], "final_n_past": mirror["final_n_past"],
-                           "final_ga_i": mirror["final_ga_i"]}
+                           "final_ga_i": mirror["final_ga_i"], "decodes": mirror["decodes"]}
                     if not fixed:
                         run["llamacpp_stdout"] = lc_text
+                        run["llamacpp_stdout_complete"] = lc_complete
                     runs.append(run)
                     print(f"{p['name']:10s} n={p['n_tokens']:4d} key={p['key']:>8s} G{g:<2d} W{w} b{n_batch:<4d} "
                           f"{run['kv_div']:8s} -> {mirror['text']!r} {'OK' if correct else ''}", flush=True)
@@ -170,6 +176,8 @@ def main():
         json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
     half = len(runs) // 2
+    n_complete = sum(1 for r in runs if r.get("llamacpp_stdout_complete"))
+    print(f"llama-completion stdout complete (== mirror text + \\n\\n) in {n_complete}/{half} runs")
     print(f"retrieved: llama.cpp {n_ok[False]}/{half}, fixed seq_div {n_ok[True]}/{half}; wrote {out_path}")
 
 
