@@ -45,11 +45,11 @@ public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layer
                 optionalVector(file, prefix + "attn_q_norm.weight", c.headDim()),
                 optionalVector(file, prefix + "attn_k_norm.weight", c.headDim()),
                 linear(file, prefix + "attn_output", c.queryDim(), c.dim()),
-                file.hasTensor(prefix + "attn_post_norm.weight") ? norm(file, prefix + "attn_post_norm", c.dim()) : null,
+                file.hasTensor(prefix + "post_attention_norm.weight") ? norm(file, prefix + "post_attention_norm", c.dim()) : null,
                 parallel ? null : norm(file, prefix + "ffn_norm", c.dim()),
                 gateUp[0], gateUp[1],
                 linear(file, prefix + "ffn_down", c.ffnDim(), c.dim()),
-                file.hasTensor(prefix + "ffn_post_norm.weight") ? norm(file, prefix + "ffn_post_norm", c.dim()) : null);
+                file.hasTensor(prefix + "post_ffw_norm.weight") ? norm(file, prefix + "post_ffw_norm", c.dim()) : null);
     }
 
     /** Q, K, V: separate tensors, or row views of a fused {@code attn_qkv} (Phi), with biases either way. */

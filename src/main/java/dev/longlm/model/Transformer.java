@@ -119,12 +119,12 @@ public final class Transformer {
             case GEGLU -> {
                 w.ffnGate().apply(pool, state.normed, n, state.gate);
                 for (int i = 0; i < count; i++) {
-                    state.up[i] *= gelu(state.gate[i]);
+                    state.up[i] *= Gelu.apply(state.gate[i]);
                 }
             }
             case GELU_MLP -> {
                 for (int i = 0; i < count; i++) {
-                    state.up[i] = gelu(state.up[i]);
+                    state.up[i] = Gelu.apply(state.up[i]);
                 }
             }
         }
@@ -146,11 +146,5 @@ public final class Transformer {
 
     private static float silu(float x) {
         return x / (1f + (float) Math.exp(-x));
-    }
-
-    /** GELU, tanh approximation (what Gemma's and Phi-2's checkpoints were trained with). */
-    static float gelu(float x) {
-        final float sqrtTwoOverPi = 0.7978845608f;
-        return 0.5f * x * (1f + (float) Math.tanh(sqrtTwoOverPi * x * (1f + 0.044715f * x * x)));
     }
 }
