@@ -81,6 +81,9 @@ public final class TinyModels {
             // F32 weights: no quantization on either side, so only arithmetic order separates the engines.
             new Case("llama-f32", new Spec("llama", 64, 4, 2, 16, 128, 16, features(Feature.UNTIED_OUTPUT), Map.of(),
                     GgmlType.F32), 256, null),
+            new Case("llama-f32-mqa", new Spec("llama", 64, 4, 1, 32, 128, 32, features(Feature.UNTIED_OUTPUT),
+                    Map.of("llama.attention.key_length", GgufValue.uint32(32),
+                            "llama.attention.value_length", GgufValue.uint32(32)), GgmlType.F32), 256, null),
             new Case("llama3-rope-freqs", spec("llama", 64, 4, 2, 16, 128, 16,
                     features(Feature.UNTIED_OUTPUT, Feature.LLAMA3_ROPE_FREQS), Map.of()), 256, null),
             new Case("llama-linear-scaling", spec("llama", 64, 4, 2, 16, 128, 16, features(Feature.UNTIED_OUTPUT),
