@@ -47,9 +47,18 @@ public final class Model implements AutoCloseable {
         return weights;
     }
 
-    /** RoPE as the file describes it (base frequency, rotated dimensions, layout). */
+    /** RoPE as the file describes it, for contexts within the trained one. */
     public Rope defaultRope() {
-        return Rope.standard(config.headDim(), config.ropeDims(), config.ropeLayout(), config.ropeBase());
+        return ropeFor(config.contextLength());
+    }
+
+    /**
+     * RoPE as the file describes it (base frequency, rotated dimensions, layout, scaling) for a
+     * context of {@code contextLength} positions: LongRoPE switches to its long factors beyond the
+     * original context, as llama.cpp does for its context size.
+     */
+    public Rope ropeFor(int contextLength) {
+        return RopeFrequencies.rope(config, weights, contextLength);
     }
 
     public Transformer transformer(Rope rope) {

@@ -8,19 +8,34 @@ import dev.longlm.tensor.Parallel;
 
 /**
  * The decoder forward pass over a batch of consecutive positions (a prompt chunk, or one token when
- * decoding). Equations in order: embedding; per layer RMSNorm → Q, K, V → RoPE → attention →
- * output projection + residual → RMSNorm → SwiGLU FFN + residual; final norm → logits.
+ * decoding), for every {@link Architecture}. Equations in order, the optional steps in brackets:
+ * <pre>
+ *   x = embed(token) [· √dim]
+ *   per layer:
+ *     h = norm(x)                                   RMSNorm, or LayerNorm with bias
+ *     q, k, v = Wq·h [+bq], Wk·h [+bk], Wv·h [+bv]  (fused QKV is split at load time)
+ *     [q, k = rmsNorm per head]                     Qwen 3
+ *     a = attention(rope(q), rope(k), v)            over the layer's span, scores [soft-capped]
+ *     a = Wo·a [+bo], [postNorm(a)]                 Gemma 2 post-norm
+ *     parallel:   x = x + a + ffn(h)                Phi-2
+ *     sequential: x = x + a;  x = x + [postNorm] ffn(norm(x))
+ *   logits = Wout·norm(x) [+b], [soft-capped]
+ * </pre>
+ * where {@code ffn} is {@code down(silu(gate·h) ⊙ up·h)}, {@code down(gelu(gate·h) ⊙ up·h)} or
+ * {@code down(gelu(up·h + b)) + b}.
  */
 public final class Transformer {
     private final ModelConfig config;
     private final ModelWeights weights;
+    private final Architecture arch;
     private final CachedAttention attention;
 
     public Transformer(ModelConfig config, ModelWeights weights, Rope rope) {
         this.config = config;
         this.weights = weights;
+        this.arch = config.architecture();
         this.attention = new CachedAttention(rope, config.heads(), config.kvHeads(), config.headDim(),
-                (float) (1.0 / Math.sqrt(config.headDim())), 0f);
+                (float) (1.0 / Math.sqrt(config.headDim())), config.attentionSoftCap());
     }
 
     public ModelConfig config() {
@@ -41,56 +56,95 @@ public final class Transformer {
         }
         ModelConfig c = config;
         int dim = c.dim();
+        float eps = c.normEps();
+        boolean selfExtend = !cache.scheme().isPlain();
         for (int i = 0; i < n; i++) {
             weights.tokenEmbedding().dequantizeRow(tokens[offset + i], state.residual, i * dim);
         }
+        if (arch.embeddingScale()) {
+            FloatArrays.scale(state.residual, 0, (float) Math.sqrt(dim), n * dim);
+        }
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights w = weights.layers().get(l);
-            for (int i = 0; i < n; i++) {
-                FloatArrays.rmsNorm(state.residual, i * dim, w.attentionNorm(), c.normEps(), state.normed, i * dim, dim);
+            w.attentionNorm().apply(arch.norm(), eps, state.residual, state.normed, n, dim);
+            w.query().apply(pool, state.normed, n, state.queries);
+            w.key().apply(pool, state.normed, n, state.keys);
+            w.value().apply(pool, state.normed, n, state.values);
+            if (w.queryNorm() != null) {
+                headNorm(state.queries, w.queryNorm(), n * c.heads(), c.headDim(), eps);
             }
-            pool.matmul(w.query(), state.normed, n, state.queries);
-            pool.matmul(w.key(), state.normed, n, state.keys);
-            pool.matmul(w.value(), state.normed, n, state.values);
-            addBias(state.queries, w.queryBias(), n);
-            addBias(state.keys, w.keyBias(), n);
-            addBias(state.values, w.valueBias(), n);
+            if (w.keyNorm() != null) {
+                headNorm(state.keys, w.keyNorm(), n * c.kvHeads(), c.headDim(), eps);
+            }
             attention.forward(l, n, start, state.queries, state.groupedQueries, state.keys, state.values,
-                    Integer.MAX_VALUE, cache, state.attention, pool);
-            pool.matmul(w.attentionOutput(), state.attention, n, state.projected);
+                    c.attentionSpan(l, selfExtend), cache, state.attention, pool);
+            w.attentionOutput().apply(pool, state.attention, n, state.projected);
+            if (w.attentionPostNorm() != null) {
+                w.attentionPostNorm().apply(arch.norm(), eps, state.projected, state.projected, n, dim);
+            }
             FloatArrays.add(state.projected, 0, state.residual, 0, n * dim);
 
-            for (int i = 0; i < n; i++) {
-                FloatArrays.rmsNorm(state.residual, i * dim, w.ffnNorm(), c.normEps(), state.normed, i * dim, dim);
+            if (!arch.parallelResidual()) {
+                // Sequential blocks feed the FFN the updated residual; parallel ones reuse h.
+                w.ffnNorm().apply(arch.norm(), eps, state.residual, state.normed, n, dim);
             }
-            pool.matmul(w.ffnGate(), state.normed, n, state.gate);
-            pool.matmul(w.ffnUp(), state.normed, n, state.up);
-            swiglu(state.gate, state.up, n * c.ffnDim());
-            pool.matmul(w.ffnDown(), state.gate, n, state.projected);
+            feedForward(w, n, state, pool);
+            if (w.ffnPostNorm() != null) {
+                w.ffnPostNorm().apply(arch.norm(), eps, state.projected, state.projected, n, dim);
+            }
             FloatArrays.add(state.projected, 0, state.residual, 0, n * dim);
         }
         cache.setLength(start + n);
         int first = state.allLogits ? 0 : n - 1;
-        for (int i = first; i < n; i++) {
-            FloatArrays.rmsNorm(state.residual, i * dim, weights.outputNorm(), c.normEps(), state.normed, (i - first) * dim, dim);
-        }
-        pool.matmul(weights.output(), state.normed, n - first, state.logits);
-    }
-
-    private void addBias(float[] rows, float[] bias, int n) {
-        if (bias == null) {
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            FloatArrays.add(bias, 0, rows, i * bias.length, bias.length);
+        int rows = n - first;
+        System.arraycopy(state.residual, first * dim, state.projected, 0, rows * dim);
+        weights.outputNorm().apply(arch.norm(), eps, state.projected, state.normed, rows, dim);
+        weights.output().apply(pool, state.normed, rows, state.logits);
+        if (c.finalLogitSoftCap() > 0) {
+            softCap(state.logits, rows * c.vocabSize(), c.finalLogitSoftCap());
         }
     }
 
-    /** SwiGLU: {@code gate = silu(gate) · up}. */
-    private static void swiglu(float[] gate, float[] up, int count) {
+    /** The feed-forward block from {@code state.normed} into {@code state.projected}. */
+    private void feedForward(LayerWeights w, int n, InferenceState state, Parallel pool) {
+        int count = n * config.ffnDim();
+        w.ffnUp().apply(pool, state.normed, n, state.up);
+        switch (arch.feedForward()) {
+            case SWIGLU -> {
+                w.ffnGate().apply(pool, state.normed, n, state.gate);
+                for (int i = 0; i < count; i++) {
+                    state.up[i] *= silu(state.gate[i]);
+                }
+            }
+            case GEGLU -> {
+                w.ffnGate().apply(pool, state.normed, n, state.gate);
+                for (int i = 0; i < count; i++) {
+                    state.up[i] *= Gelu.apply(state.gate[i]);
+                }
+            }
+            case GELU_MLP -> {
+                for (int i = 0; i < count; i++) {
+                    state.up[i] = Gelu.apply(state.up[i]);
+                }
+            }
+        }
+        w.ffnDown().apply(pool, state.up, n, state.projected);
+    }
+
+    /** RMSNorm of each of {@code count} head vectors of {@code headDim} values, in place (Qwen 3's Q/K norm). */
+    private static void headNorm(float[] heads, float[] weight, int count, int headDim, float eps) {
+        for (int h = 0; h < count; h++) {
+            FloatArrays.rmsNorm(heads, h * headDim, weight, eps, heads, h * headDim, headDim);
+        }
+    }
+
+    private static void softCap(float[] values, int count, float cap) {
         for (int i = 0; i < count; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            values[i] = cap * (float) Math.tanh(values[i] / cap);
         }
+    }
+
+    private static float silu(float x) {
+        return x / (1f + (float) Math.exp(-x));
     }
 }
