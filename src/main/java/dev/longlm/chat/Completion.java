@@ -92,6 +92,9 @@ public final class Completion {
             return finish(FinishReason.STOP);
         }
         int token = sample(remaining);
+        if (token < 0) {
+            return finish(FinishReason.LENGTH); // the constraint allows nothing within the budget
+        }
         if (tokenizer.isEndOfGeneration(token)) {
             return finish(FinishReason.STOP);
         }
@@ -172,7 +175,9 @@ public final class Completion {
             allowed = new boolean[vocab];
         }
         Arrays.fill(allowed, false);
-        constraint.fillAllowed(allowed, remaining);
+        if (constraint.fillAllowed(allowed, remaining) == 0) {
+            return -1;
+        }
         for (int i = 0; i < vocab; i++) {
             masked[i] = allowed[i] ? logits[i] : Float.NEGATIVE_INFINITY;
         }

@@ -8,6 +8,7 @@ import dev.longlm.model.Model;
 import dev.longlm.server.GenerationService;
 import dev.longlm.server.OpenAiServer;
 import dev.longlm.server.ServerOptions;
+import dev.longlm.structured.JsonSchemaConstraints;
 import dev.longlm.tensor.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
             String modelId = modelOptions.modelPath().getFileName().toString().replaceFirst("\\.gguf$", "");
             ServerOptions options = new ServerOptions(host, port, parallel, queueCapacity, limit, scheme, apiKey, modelId);
             GenerationService service = new GenerationService(model, template, pool, options,
-                    ServerConstraints.forTokenizer(model.tokenizer()));
+                    new JsonSchemaConstraints(model.tokenizer()));
             try (OpenAiServer server = OpenAiServer.start(service, System.err)) {
                 System.err.printf("longlm serve: %s on http://%s:%d/v1 (%d slots, queue %d, up to %d positions per request, %s)%n",
                         modelId, host, server.port(), parallel, queueCapacity, limit,

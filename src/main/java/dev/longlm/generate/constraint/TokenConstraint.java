@@ -8,8 +8,8 @@ public interface TokenConstraint {
     /** Whether {@code token} may come next, given that at most {@code remainingTokens} tokens (it included) may follow. */
     boolean allows(int token, int remainingTokens);
 
-    /** Sets {@code allowed[t]} for every token at once (faster than asking token by token). */
-    void fillAllowed(boolean[] allowed, int remainingTokens);
+    /** Sets {@code allowed[t]} for every allowed token at once (faster than asking token by token); returns how many. */
+    int fillAllowed(boolean[] allowed, int remainingTokens);
 
     /** Advances past {@code token}, which {@link #allows} accepted. */
     void accept(int token);
