@@ -51,6 +51,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-echo", description = "do not print the prompt before the generated text")
     boolean noEcho;
 
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "constrain the output to JSON valid for this JSON schema")
+    Path jsonSchema;
+
     @Override
     public Integer call() {
         if (maxTokens < -1) {
@@ -74,6 +77,9 @@ final class GenerateCommand implements Callable<Integer> {
             Session session = Session.create(model, method, capacity, pool);
             if (!noEcho) {
                 out.print(prompt);
+            }
+            if (jsonSchema != null) {
+                return SchemaConstrainedGeneration.run(model, session, tokens, maxTokens, params, jsonSchema, out);
             }
             Progress progress = new Progress("prompt", tokens.length);
             Generator.Result result = Generator.generate(session, tokenizer, tokens, maxTokens,

@@ -1,0 +1,21 @@
+package dev.longlm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.longlm.attention.SelfExtend;
+import dev.longlm.chat.ChatMessage;
+import dev.longlm.generate.SamplingParameters;
+
+import java.util.List;
+
+/**
+ * A validated request to {@code /v1/chat/completions} (messages) or {@code /v1/completions} (prompt).
+ *
+ * @param maxTokens      -1: until end of turn or the context limit
+ * @param topLogprobs    -1 when log-probabilities were not asked for
+ * @param responseSchema JSON schema the output must satisfy; null for free text
+ * @param selfExtend     per-request override ({@code self_extend: {group_size, window}}); null for the server's choice
+ */
+public record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt, SamplingParameters sampling,
+                                int maxTokens, List<String> stop, int topLogprobs, boolean stream, boolean includeUsage,
+                                JsonNode responseSchema, SelfExtend selfExtend) {
+}

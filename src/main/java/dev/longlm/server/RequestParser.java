@@ -1,0 +1,265 @@
+package dev.longlm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.longlm.InputException;
+import dev.longlm.attention.SelfExtend;
+import dev.longlm.chat.ChatMessage;
+import dev.longlm.generate.SamplingParameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Reads the OpenAI request body into a {@link CompletionRequest}, rejecting wrong types and values
+ * with 400s that name the field. Fields this server does not implement are ignored, as OpenAI's
+ * clients send many of them.
+ */
+final class RequestParser {
+    private RequestParser() {
+    }
+
+    static CompletionRequest parse(JsonNode body, boolean chat, String modelId) {
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest("invalid_body", "the request body must be a JSON object");
+        }
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull()) {
+            if (!model.isTextual()) {
+                throw wrongType("model", "a string");
+            }
+            if (!model.asText().equals(modelId)) {
+                throw new ApiException(404, "invalid_request_error", "model_not_found",
+                        "the model '" + model.asText() + "' does not exist; this server serves '" + modelId + "'");
+            }
+        }
+        List<ChatMessage> messages = null;
+        String prompt = null;
+        if (chat) {
+            messages = messages(body.get("messages"));
+        } else {
+            prompt = prompt(body.get("prompt"));
+        }
+        float temperature = (float) number(body, "temperature", 1.0, 0, 2);
+        float topP = (float) number(body, "top_p", 1.0, Double.MIN_VALUE, 1);
+        integer(body, "n", 1, 1, 1); // one choice per request
+        int maxTokens = integer(body, body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
+                -1, 0, Integer.MAX_VALUE);
+        long seed = body.hasNonNull("seed") ? longValue(body, "seed") : ThreadLocalRandom.current().nextLong();
+        List<String> stop = stop(body.get("stop"));
+        int topLogprobs = logprobs(body, chat);
+        boolean stream = bool(body, "stream", false);
+        boolean includeUsage = false;
+        JsonNode streamOptions = body.get("stream_options");
+        if (streamOptions != null && !streamOptions.isNull()) {
+            if (!streamOptions.isObject()) {
+                throw wrongType("stream_options", "an object");
+            }
+            includeUsage = bool(streamOptions, "include_usage", false);
+        }
+        JsonNode schema = responseFormat(body.get("response_format"));
+        SelfExtend selfExtend = selfExtend(body.get("self_extend"));
+        SamplingParameters sampling;
+        try {
+            // OpenAI's sampler: temperature and nucleus only (no top-k, min-p or repetition penalty).
+            sampling = new SamplingParameters(temperature, 0, topP, 0f, 1f, 0, seed);
+        } catch (InputException e) {
+            throw ApiException.badRequest("invalid_value", e.getMessage());
+        }
+        return new CompletionRequest(chat, messages, prompt, sampling, maxTokens, stop, topLogprobs, stream, includeUsage,
+                schema, selfExtend);
+    }
+
+    private static List<ChatMessage> messages(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw ApiException.badRequest("missing_field", "'messages' is required");
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw wrongType("messages", "a non-empty array of {role, content} objects");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode m = node.get(i);
+            String where = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw wrongType(where, "an object");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) {
+                throw wrongType(where + ".role", "a string");
+            }
+            try {
+                messages.add(new ChatMessage(role.asText(), content(m.get("content"), where + ".content")));
+            } catch (InputException e) {
+                throw ApiException.badRequest("invalid_value", where + ": " + e.getMessage());
+            }
+        }
+        return messages;
+    }
+
+    /** A string, or OpenAI's array of content parts of which only text parts are supported. */
+    private static String content(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return "";
+        }
+        if (node.isTextual()) {
+            return node.asText();
+        }
+        if (node.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : node) {
+                if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiException.badRequest("invalid_value", where + ": only {\"type\": \"text\", \"text\": ...} parts are supported");
+                }
+                text.append(part.get("text").asText());
+            }
+            return text.toString();
+        }
+        throw wrongType(where, "a string or an array of text parts");
+    }
+
+    private static String prompt(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw ApiException.badRequest("missing_field", "'prompt' is required");
+        }
+        if (node.isTextual()) {
+            return node.asText();
+        }
+        if (node.isArray() && node.size() == 1 && node.get(0).isTextual()) {
+            return node.get(0).asText();
+        }
+        throw wrongType("prompt", "a string (one prompt per request)");
+    }
+
+    private static List<String> stop(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (node.isTextual()) {
+            return List.of(node.asText());
+        }
+        if (node.isArray() && node.size() <= 4) {
+            List<String> stops = new ArrayList<>();
+            for (JsonNode s : node) {
+                if (!s.isTextual()) {
+                    throw wrongType("stop", "a string or an array of up to 4 strings");
+                }
+                stops.add(s.asText());
+            }
+            return stops;
+        }
+        throw wrongType("stop", "a string or an array of up to 4 strings");
+    }
+
+    /** Chat: {@code logprobs: true} + {@code top_logprobs: 0..20}; completions: {@code logprobs: 0..5}. */
+    private static int logprobs(JsonNode body, boolean chat) {
+        if (chat) {
+            if (!bool(body, "logprobs", false)) {
+                if (body.hasNonNull("top_logprobs")) {
+                    throw ApiException.badRequest("invalid_value", "'top_logprobs' needs 'logprobs': true");
+                }
+                return -1;
+            }
+            return integer(body, "top_logprobs", 0, 0, 20);
+        }
+        return body.hasNonNull("logprobs") ? integer(body, "logprobs", 0, 0, 5) : -1;
+    }
+
+    private static JsonNode responseFormat(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject() || !node.path("type").isTextual()) {
+            throw wrongType("response_format", "an object with a 'type'");
+        }
+        return switch (node.get("type").asText()) {
+            case "text" -> null;
+            case "json_object" -> JsonNodeFactory.instance.objectNode(); // the empty schema: any JSON object
+            case "json_schema" -> {
+                JsonNode wrapper = node.get("json_schema");
+                if (wrapper == null || !wrapper.isObject() || !wrapper.path("schema").isObject()) {
+                    throw wrongType("response_format.json_schema", "an object with a 'schema' object");
+                }
+                yield wrapper.get("schema");
+            }
+            default -> throw ApiException.badRequest("invalid_value",
+                    "response_format.type must be 'text', 'json_object' or 'json_schema', got '" + node.get("type").asText() + "'");
+        };
+    }
+
+    private static SelfExtend selfExtend(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw wrongType("self_extend", "an object {group_size, window}");
+        }
+        int group = integer(node, "group_size", 1, 1, 1 << 16);
+        int window = integer(node, "window", 0, 0, Integer.MAX_VALUE);
+        try {
+            return SelfExtend.of(group, window);
+        } catch (InputException e) {
+            throw ApiException.badRequest("invalid_value", "self_extend: " + e.getMessage());
+        }
+    }
+
+    private static double number(JsonNode body, String field, double fallback, double min, double max) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isNumber()) {
+            throw wrongType(field, "a number");
+        }
+        double v = node.asDouble();
+        if (!(v >= min && v <= max)) {
+            throw ApiException.badRequest("invalid_value", "'" + field + "' must be between " + (min == Double.MIN_VALUE ? "0 (exclusive)" : fmt(min))
+                    + " and " + fmt(max) + ", got " + node);
+        }
+        return v;
+    }
+
+    private static int integer(JsonNode body, String field, int fallback, int min, int max) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw wrongType(field, "an integer");
+        }
+        int v = node.asInt();
+        if (v < min || v > max) {
+            throw ApiException.badRequest("invalid_value", "'" + field + "' must be " + (min == max ? "exactly " + min
+                    : "between " + min + " and " + max) + ", got " + v);
+        }
+        return v;
+    }
+
+    private static long longValue(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw wrongType(field, "an integer");
+        }
+        return node.asLong();
+    }
+
+    private static boolean bool(JsonNode body, String field, boolean fallback) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isBoolean()) {
+            throw wrongType(field, "a boolean");
+        }
+        return node.asBoolean();
+    }
+
+    private static ApiException wrongType(String field, String expected) {
+        return ApiException.badRequest("invalid_type", "'" + field + "' must be " + expected);
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.longlm.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.longlm.chat.Completion;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A non-streamed response. Headers go out when generation starts and a space (JSON allows leading
+ * whitespace) every {@value #HEARTBEAT_MILLIS} ms while it runs: writing to a closed connection fails, so
+ * a client that gave up is noticed within a heartbeat and its slot freed, as with streaming.
+ */
+final class WholeResponse implements ResponseStream {
+    static final long HEARTBEAT_MILLIS = 200;
+
+    private final HttpExchange exchange;
+    private final CompletionRequest request;
+    private final String model;
+    private final List<Completion.Step> steps = new ArrayList<>();
+    private OutputStream out;
+    private long lastWrite;
+    private boolean gone;
+
+    WholeResponse(HttpExchange exchange, CompletionRequest request, String model) {
+        this.exchange = exchange;
+        this.request = request;
+        this.model = model;
+    }
+
+    @Override
+    public void begin() {
+        try {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, 0);
+            out = exchange.getResponseBody();
+            lastWrite = System.currentTimeMillis();
+        } catch (IOException e) {
+            gone = true;
+        }
+    }
+
+    @Override
+    public boolean step(Completion.Step step) {
+        if (request.topLogprobs() >= 0) {
+            steps.add(step);
+        }
+        long now = System.currentTimeMillis();
+        if (!gone && now - lastWrite >= HEARTBEAT_MILLIS) {
+            try {
+                out.write(' ');
+                out.flush();
+                lastWrite = now;
+            } catch (IOException e) {
+                gone = true;
+            }
+        }
+        return !gone;
+    }
+
+    @Override
+    public void finish(GenerationService.Outcome outcome) throws IOException {
+        ObjectNode body = ResponseJson.envelope(ResponseJson.newId(request.chat()),
+                request.chat() ? "chat.completion" : "text_completion", model);
+        ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
+        if (request.chat()) {
+            choice.putObject("message").put("role", "assistant").put("content", outcome.text()).putNull("refusal");
+            if (request.topLogprobs() >= 0) {
+                choice.set("logprobs", ResponseJson.chatLogprobs(steps));
+            } else {
+                choice.putNull("logprobs");
+            }
+        } else {
+            choice.put("text", outcome.text());
+            if (request.topLogprobs() >= 0) {
+                choice.set("logprobs", ResponseJson.completionLogprobs(steps, 0));
+            } else {
+                choice.putNull("logprobs");
+            }
+        }
+        choice.put("finish_reason", ResponseJson.finishReason(outcome.finishReason()));
+        body.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens()));
+        out.write(OpenAiServer.utf8(OpenAiServer.body(body)));
+        out.close();
+    }
+}

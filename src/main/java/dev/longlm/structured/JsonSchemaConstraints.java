@@ -1,0 +1,26 @@
+package dev.longlm.structured;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.longlm.generate.constraint.Grammar;
+import dev.longlm.generate.constraint.GrammarConstraint;
+import dev.longlm.generate.constraint.TokenConstraint;
+import dev.longlm.generate.constraint.TokenTrie;
+import dev.longlm.tokenizer.Tokenizer;
+
+import java.util.function.Function;
+
+/** Token constraints for JSON schemas on one tokenizer; the token trie is built once, here. */
+public final class JsonSchemaConstraints implements Function<JsonNode, TokenConstraint> {
+    private final TokenTrie trie;
+
+    public JsonSchemaConstraints(Tokenizer tokenizer) {
+        this.trie = TokenTrie.of(tokenizer);
+    }
+
+    /** A fresh constraint for one generation; an unsupported schema is an InputException. */
+    @Override
+    public TokenConstraint apply(JsonNode schema) {
+        Grammar grammar = JsonSchemaGrammar.compile(schema);
+        return new GrammarConstraint(grammar, trie);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.longlm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.ResponseFormatJsonSchema;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionCreateParams;
+import dev.longlm.attention.SelfExtend;
+import dev.longlm.generate.Generator;
+import dev.longlm.generate.Sampler;
+import dev.longlm.generate.SamplingParameters;
+import dev.longlm.generate.Session;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The server through the official OpenAI Java client: plain, streamed and schema-constrained requests. */
+class ServerOpenAiClientTest {
+    private static final String KEY = "test-key";
+    private static TestServer server;
+    private static OpenAIClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new TestServer(2, 8, KEY);
+        client = OpenAIOkHttpClient.builder().baseUrl(server.baseUrl() + "/v1").apiKey(KEY).maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** What the engine's own greedy generator produces for the prompt text the plain template renders. */
+    private static Generator.Result reference(String promptText, int maxTokens) {
+        var tokenizer = server.model.tokenizer();
+        int[] tokens = tokenizer.encode(promptText, tokenizer.addBosByDefault(), true);
+        Session session = Session.create(server.model, SelfExtend.NONE, tokens.length + maxTokens, server.pool);
+        return Generator.generate(session, tokenizer, tokens, maxTokens, new Sampler(SamplingParameters.GREEDY, tokenizer.vocabSize()), null, null);
+    }
+
+    @Test
+    void completionMatchesTheEngineGreedily() {
+        Completion completion = client.completions().create(CompletionCreateParams.builder()
+                .model(TestServer.MODEL_ID).prompt("Once upon a time").maxTokens(12).temperature(0.0).build());
+        Generator.Result expected = reference("Once upon a time", 12);
+        assertEquals(expected.text(), completion.choices().get(0).text());
+        assertEquals(expected.promptTokens().length, completion.usage().orElseThrow().promptTokens());
+        assertEquals(12, completion.usage().orElseThrow().completionTokens());
+        assertEquals("length", completion.choices().get(0).finishReason().asString());
+    }
+
+    @Test
+    void chatCompletionAndItsStreamAgree() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(TestServer.MODEL_ID)
+                .addUserMessage("Tell me about the cat").maxCompletionTokens(10).temperature(0.0)
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+        ChatCompletion whole = client.chat().completions().create(params.toBuilder().streamOptions((ChatCompletionStreamOptions) null).build());
+        String content = whole.choices().get(0).message().content().orElseThrow();
+        // The plain template's prompt; generation stops at its turn end ("\n") or after 10 tokens.
+        Generator.Result expected = reference("User: Tell me about the cat\nAssistant:", 10);
+        String expectedText = expected.text().contains("\n") ? expected.text().substring(0, expected.text().indexOf('\n')) : expected.text();
+        assertEquals(expectedText, content);
+        assertEquals(expected.promptTokens().length, whole.usage().orElseThrow().promptTokens());
+
+        StringBuilder streamed = new StringBuilder();
+        int finishes = 0;
+        long usageTokens = -1;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) stream.stream()::iterator) {
+                for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                    choice.delta().content().ifPresent(streamed::append);
+                    if (choice.finishReason().isPresent()) {
+                        finishes++;
+                    }
+                }
+                if (chunk.usage().isPresent()) {
+                    usageTokens = chunk.usage().get().completionTokens();
+                }
+            }
+        }
+        assertEquals(content, streamed.toString());
+        assertEquals(1, finishes);
+        assertEquals(whole.usage().orElseThrow().completionTokens(), usageTokens);
+    }
+
+    @Test
+    void jsonSchemaResponseParsesAndValidates() throws Exception {
+        Map<String, Object> schema = Map.of("type", "object",
+                "properties", Map.of("id", Map.of("type", "string", "maxLength", 20),
+                        "tags", Map.of("type", "array", "maxItems", 3, "items", Map.of("enum", List.of("cats", "dogs", "birds")))),
+                "required", List.of("id", "tags"), "additionalProperties", false);
+        ResponseFormatJsonSchema.JsonSchema.Schema.Builder schemaBuilder = ResponseFormatJsonSchema.JsonSchema.Schema.builder();
+        schema.forEach((k, v) -> schemaBuilder.putAdditionalProperty(k, JsonValue.from(v)));
+        ChatCompletion result = client.chat().completions().create(ChatCompletionCreateParams.builder().model(TestServer.MODEL_ID)
+                .addUserMessage("Tag this text about pets.").maxCompletionTokens(40).temperature(1.0).seed(7L)
+                .responseFormat(ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+                        .name("tags").schema(schemaBuilder.build()).build()).build()).build());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode output = json.readTree(result.choices().get(0).message().content().orElseThrow());
+        var validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(json.valueToTree(schema));
+        assertEquals(java.util.Set.of(), validator.validate(output), "output " + output);
+        assertTrue(output.get("tags").size() <= 3);
+    }
+
+    @Test
+    void apiKeyIsRequired() throws Exception {
+        HttpResponse<String> response = server.http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/models")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, response.statusCode());
+        assertEquals("invalid_api_key", new ObjectMapper().readTree(response.body()).at("/error/code").asText());
+        assertEquals(TestServer.MODEL_ID, client.models().list().data().get(0).id());
+        assertEquals(200, server.get("/health").statusCode());
+    }
+}

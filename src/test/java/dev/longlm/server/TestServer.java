@@ -1,0 +1,55 @@
+package dev.longlm.server;
+
+import dev.longlm.chat.BuiltinTemplates;
+import dev.longlm.model.Model;
+import dev.longlm.structured.JsonSchemaConstraints;
+import dev.longlm.tensor.Parallel;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+
+/** The real server on the bundled model, on a free loopback port. */
+final class TestServer implements AutoCloseable {
+    static final Path MODEL = Path.of("models/pd-llama-13m-ctx256-f16.gguf");
+    static final String MODEL_ID = "pd-llama-13m-ctx256-f16";
+
+    final Model model;
+    final Parallel pool;
+    final GenerationService service;
+    final OpenAiServer server;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    TestServer(int parallel, int queue, String apiKey) throws IOException {
+        model = Model.load(MODEL);
+        pool = new Parallel(2);
+        ServerOptions options = new ServerOptions("127.0.0.1", 0, parallel, queue, 4 * model.config().contextLength(), null, apiKey, MODEL_ID);
+        service = new GenerationService(model, BuiltinTemplates.named("plain", "<s>", "</s>"), pool, options,
+                new JsonSchemaConstraints(model.tokenizer()));
+        server = OpenAiServer.start(service, new PrintStream(PrintStream.nullOutputStream()));
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        pool.close();
+        model.close();
+    }
+}
