@@ -54,6 +54,16 @@ public record ContextMethod(Kind kind, int groupSize, int window, double factor,
         return groupSize == 1 ? none() : new ContextMethod(Kind.SELF_EXTEND, groupSize, window, 1, 0, 0, 0, 0);
     }
 
+    /** The method that uses {@code scheme} with the model's own RoPE. */
+    public static ContextMethod of(PositionScheme scheme) {
+        return switch (scheme) {
+            case SelfExtend se -> selfExtend(se.groupSize(), se.window());
+            case StreamingWindow sw -> streaming(sw.sinks(), sw.recent());
+            case LlamaCppGroupedPositions g -> selfExtendLlamaCpp(g.groupSize(), g.window());
+            default -> none();
+        };
+    }
+
     public static ContextMethod selfExtendLlamaCpp(int groupSize, int window) {
         SelfExtend.of(groupSize, window);
         return new ContextMethod(Kind.SELF_EXTEND_LLAMACPP, groupSize, window, 1, 0, 0, 0, 0);

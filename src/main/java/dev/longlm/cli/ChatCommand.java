@@ -1,7 +1,7 @@
 package dev.longlm.cli;
 
 import dev.longlm.InputException;
-import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.ChatConversation;
 import dev.longlm.chat.ChatMessage;
 import dev.longlm.chat.ChatTemplate;
@@ -53,7 +53,7 @@ final class ChatCommand implements Callable<Integer> {
         try (Model model = Model.load(modelOptions.modelPath());
              Parallel pool = new Parallel(modelOptions.threadCount())) {
             int trained = model.config().contextLength();
-            PositionScheme scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
+            ContextMethod scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
             int capacity = ContextSize.resolve(ctx, scheme, trained, 0);
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
             ChatConversation conversation = new ChatConversation(Session.create(model, scheme, capacity, pool),

@@ -1,7 +1,7 @@
 package dev.longlm.cli;
 
 import dev.longlm.InputException;
-import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.ChatTemplates;
 import dev.longlm.model.Model;
@@ -59,10 +59,10 @@ final class ServeCommand implements Callable<Integer> {
             int trained = model.config().contextLength();
             // Flags fix one scheme for every request; without them each request gets plain attention
             // or, when it outgrows the trained context, SelfExtend.auto for its length.
-            boolean flagged = positions.groupSize != null || positions.selfExtend != null;
-            PositionScheme scheme = flagged && !"auto".equals(positions.selfExtend)
+            boolean flagged = positions.groupSize != null || positions.selfExtend != null || positions.ropeMethod != null;
+            ContextMethod scheme = flagged && !"auto".equals(positions.selfExtend)
                     ? positions.resolve(trained, ctx != null ? ctx : trained, System.err) : null;
-            int limit = ctx != null ? ctx : scheme != null ? (int) Math.min(scheme.maxLength(trained), Integer.MAX_VALUE / 2) : 4 * trained;
+            int limit = ctx != null ? ctx : scheme != null ? (int) Math.min(scheme.maxLength(trained), 16L * trained) : 4 * trained;
             if (limit < 2) {
                 throw new InputException("--ctx must be at least 2, got " + limit);
             }

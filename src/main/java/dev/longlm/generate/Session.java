@@ -3,6 +3,7 @@ package dev.longlm.generate;
 import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.KvCache;
+import dev.longlm.attention.Rope;
 import dev.longlm.attention.LlamaCppGroupedPositions;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.attention.StreamingWindow;
@@ -30,6 +31,7 @@ public final class Session {
     private final Model model;
     private final ModelConfig config;
     private final ContextMethod method;
+    private final Rope baseRope;
     private Transformer transformer;
     private final KvCache cache;
     private final Parallel pool;
@@ -40,10 +42,21 @@ public final class Session {
     private InferenceState everyPosition;
 
     public Session(Model model, ContextMethod method, int capacity, int batchSize, Parallel pool) {
+        this(model, null, method, capacity, batchSize, pool);
+    }
+
+    /**
+     * A session whose forward pass is {@code transformer} (null: the model's, under the method's RoPE);
+     * tests substitute one with altered weights.
+     */
+    public Session(Model model, Transformer transformer, ContextMethod method, int capacity, int batchSize, Parallel pool) {
         this.model = model;
         this.config = model.config();
         this.method = method;
-        this.transformer = model.transformer(method.rope(model.defaultRope(), config.contextLength(), capacity));
+        // The file's RoPE for this context (Phi-3 LongRoPE picks its factors by length), then the method's change.
+        this.baseRope = model.ropeFor(capacity);
+        this.transformer = transformer != null ? transformer
+                : model.transformer(method.rope(baseRope, config.contextLength(), capacity));
         this.cache = new KvCache(config.layers(), config.kvDim(), capacity, method.positionScheme());
         this.pool = pool;
         this.batchSize = batchSize;
@@ -61,9 +74,7 @@ public final class Session {
 
     /** A session under a position scheme (plain or Self-Extend) with the model's own RoPE. */
     public static Session create(Model model, PositionScheme scheme, int capacity, Parallel pool) {
-        ContextMethod method = scheme instanceof SelfExtend se ? ContextMethod.selfExtend(se.groupSize(), se.window())
-                : scheme instanceof StreamingWindow sw ? ContextMethod.streaming(sw.sinks(), sw.recent()) : ContextMethod.none();
-        return create(model, method, capacity, pool);
+        return create(model, ContextMethod.of(scheme), capacity, pool);
     }
 
     /**
@@ -148,7 +159,7 @@ public final class Session {
         for (int callStart = 0; callStart < count; ) {
             int callEnd = Math.min(count, callStart + decodeCallSize);
             if (cache.scheme() instanceof LlamaCppGroupedPositions grouped) {
-                grouped.beforeDecode(cache, model.defaultRope());
+                grouped.beforeDecode(cache, baseRope);
             }
             for (int done = callStart; done < callEnd; ) {
                 int n = Math.min(batchSize, callEnd - done);
@@ -162,7 +173,7 @@ public final class Session {
     /** Dynamic NTK recomputes its frequencies from the length the sequence reaches with this batch. */
     private Transformer transformerFor(int lengthAfterBatch) {
         if (method.ropeDependsOnLength()) {
-            transformer = model.transformer(method.rope(model.defaultRope(), config.contextLength(), lengthAfterBatch));
+            transformer = model.transformer(method.rope(baseRope, config.contextLength(), lengthAfterBatch));
         }
         return transformer;
     }

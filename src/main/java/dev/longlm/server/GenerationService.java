@@ -2,7 +2,7 @@ package dev.longlm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.longlm.InputException;
-import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
@@ -29,7 +29,7 @@ public final class GenerationService {
     }
 
     /** What a request will run with, decided before it takes a slot so bad input is refused at once. */
-    public record Plan(int[] promptTokens, PositionScheme scheme, int capacity, List<String> stop, TokenConstraint constraint) {
+    public record Plan(int[] promptTokens, ContextMethod method, int capacity, List<String> stop, TokenConstraint constraint) {
     }
 
     public record Outcome(String text, Completion.FinishReason finishReason, boolean cancelled, int promptTokens,
@@ -106,18 +106,21 @@ public final class GenerationService {
             // Unbounded requests may generate up to one trained context more, within the limit.
             capacity = (int) Math.min(limit, (long) tokens.length + trained);
         }
-        PositionScheme scheme;
+        ContextMethod method;
         try {
             if (request.selfExtend() != null) {
-                scheme = request.selfExtend();
-                ((SelfExtend) scheme).checkFits(capacity, trained);
-            } else if (options.scheme() != null) {
-                scheme = options.scheme();
-                if (scheme instanceof SelfExtend se) {
-                    se.checkFits(capacity, trained);
+                SelfExtend se = request.selfExtend();
+                se.checkFits(capacity, trained);
+                method = ContextMethod.selfExtend(se.groupSize(), se.window());
+            } else if (options.method() != null) {
+                method = options.method();
+                if (capacity > method.maxLength(trained) && method.kind() != ContextMethod.Kind.NONE) {
+                    throw new InputException("the request needs " + capacity + " positions, over the maximum "
+                            + method.maxLength(trained) + " of " + method.describe());
                 }
             } else {
-                scheme = capacity > trained ? SelfExtend.auto(trained, capacity, null) : SelfExtend.NONE;
+                SelfExtend se = capacity > trained ? SelfExtend.auto(trained, capacity, null) : SelfExtend.NONE;
+                method = ContextMethod.selfExtend(se.groupSize(), se.window());
             }
         } catch (InputException e) {
             throw ApiException.badRequest("context_length_exceeded", e.getMessage());
@@ -130,7 +133,7 @@ public final class GenerationService {
                 throw ApiException.badRequest("invalid_schema", "response_format: " + e.getMessage());
             }
         }
-        return new Plan(tokens, scheme, capacity, stop, constraint);
+        return new Plan(tokens, method, capacity, stop, constraint);
     }
 
     /** Waits for a slot, then generates; the slot is freed when this returns, whatever happens. */
@@ -139,7 +142,7 @@ public final class GenerationService {
             if (onSlot != null) {
                 onSlot.run();
             }
-            Session session = Session.create(model, plan.scheme(), plan.capacity(), pool);
+            Session session = Session.create(model, plan.method(), plan.capacity(), pool);
             float[] logits = scheduler.forward(() -> session.append(plan.promptTokens()));
             Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize());
             Completion completion = new Completion(session, tokenizer, sampler, logits,

@@ -37,7 +37,7 @@ class ArchitectureBehaviourTest {
     private static float[][] logits(Model model, PositionScheme scheme, int batch, int[] tokens) {
         int vocab = model.config().vocabSize();
         float[][] out = new float[tokens.length][];
-        Session session = new Session(model, model.transformer(model.defaultRope()), scheme, tokens.length, batch, POOL);
+        Session session = new Session(model, dev.longlm.attention.ContextMethod.of(scheme), tokens.length, batch, POOL);
         session.appendScoring(tokens, 0, tokens.length, (i, l, offset) -> out[i] = java.util.Arrays.copyOfRange(l, offset, offset + vocab), null);
         return out;
     }

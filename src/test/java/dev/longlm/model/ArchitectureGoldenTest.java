@@ -98,7 +98,7 @@ class ArchitectureGoldenTest {
             float[][] logProbs = new float[tokens.length][];
             ModelWeights weights = roundActivations ? LlamaCppActivationRounding.apply(model.weights()) : model.weights();
             Transformer transformer = new Transformer(model.config(), weights, model.ropeFor(c.context()));
-            Session session = new Session(model, transformer, PositionScheme.PLAIN, c.context(), 64, POOL);
+            Session session = new Session(model, transformer, dev.longlm.attention.ContextMethod.none(), c.context(), 64, POOL);
             session.appendScoring(tokens, 0, tokens.length, (i, logits, offset) -> {
                 double lse = FloatArrays.logSumExp(logits, offset, vocab);
                 float[] row = new float[vocab];
