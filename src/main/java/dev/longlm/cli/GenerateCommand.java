@@ -75,6 +75,7 @@ final class GenerateCommand implements Callable<Integer> {
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
             int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
             Session session = Session.create(model, method, capacity, pool);
+            positions.configure(session);
             if (!noEcho) {
                 out.print(prompt);
             }

@@ -45,6 +45,17 @@ final class PositionOptions {
     @Option(names = "--recent", paramLabel = "N", description = "streaming: recent tokens kept (default: trained context - sinks)")
     Integer recent;
 
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
+            description = "tokens per decode call, as llama.cpp's -b (default 2048); only self-extend-llamacpp depends on it")
+    Integer batchSize;
+
+    /** Applies the session-level settings (llama.cpp's decode-call size). */
+    void configure(dev.longlm.generate.Session session) {
+        if (batchSize != null) {
+            session.setDecodeCallSize(batchSize);
+        }
+    }
+
     /** The method for an input of {@code length} positions on a model trained on {@code trained}. */
     ContextMethod resolve(int trained, int length, PrintStream log) {
         if (selfExtend != null && !selfExtend.equals("auto") && !selfExtend.equals("off")) {

@@ -66,6 +66,7 @@ final class ScoreCommand implements Callable<Integer> {
                         + " with plain attention; use --group-size/--window or --self-extend auto to extend it");
             }
             Session session = Session.create(model, method, positionsNeeded, pool);
+            positions.configure(session);
             Progress progress = new Progress("scoring", positionsNeeded);
             List<TokenScore> scores = Scorer.score(session, tokens, topLogprobs, progress::update);
             double ppl = Scorer.perplexity(scores);
