@@ -87,6 +87,11 @@ static struct llama_context * make_ctx(struct llama_model * model, int n_ctx, in
     cp.n_threads = N_THREADS;
     cp.n_threads_batch = N_THREADS;
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    /* An F32 KV cache: with llama.cpp's default F16 cache, ggml also rounds Q and the softmax
+     * probabilities to F16 in the attention products, which moves low-probability log-probs by up
+     * to ~1e-2. F32 keeps the reference at the precision of the weights. */
+    cp.type_k = GGML_TYPE_F32;
+    cp.type_v = GGML_TYPE_F32;
     cp.no_perf = true;
     struct llama_context * ctx = llama_init_from_model(model, cp);
     if (!ctx) die("failed to create context");

@@ -22,6 +22,10 @@ echo "== sherlock256: first 256 tokens of BOS + tokenize(sherlock.txt), scored"
 "$BIN" score "$MODEL" "$OUT/sherlock256.tokens" 5 "$OUT/sherlock256-score.json" \
     --dump-logits "$OUT/sherlock256-last-logits.f32"
 
+echo "== sherlock256 on the same weights in F32 (ggml rounds activations to F16 for F16 weights; F32 weights avoid that)"
+"$LLAMACPP_DIR/build/bin/llama-quantize" "$MODEL" "$WORK/model-f32.gguf" F32 >/dev/null 2>&1
+"$BIN" score "$WORK/model-f32.gguf" "$OUT/sherlock256.tokens" 5 "$OUT/sherlock256-score-f32weights.json"
+
 echo "== greedy continuations (32 tokens)"
 "$BIN" greedy "$MODEL" "Once upon a time" 32 "$OUT/greedy-once-upon-a-time.json"
 "$BIN" greedy "$MODEL" "The os module provides" 32 "$OUT/greedy-os-module.json"
