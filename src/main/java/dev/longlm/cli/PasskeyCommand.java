@@ -1,5 +1,6 @@
 package dev.longlm.cli;
 
+import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.eval.MethodSpec;
 import dev.longlm.eval.PasskeyAnswer;
@@ -34,8 +35,9 @@ final class PasskeyCommand implements Callable<Integer> {
             description = "prompt + answer lengths in tokens (default ${DEFAULT-VALUE})")
     String lengths;
 
-    @Option(names = "--trials", paramLabel = "T", defaultValue = "20", description = "exercises per cell (default ${DEFAULT-VALUE})")
-    int trials;
+    @Option(names = "--trials", paramLabel = "T[,T,…]", defaultValue = "20",
+            description = "exercises per cell (default ${DEFAULT-VALUE}); a list gives one count per --lengths entry")
+    String trials;
 
     @Option(names = "--depths", paramLabel = "D,D,…",
             description = "needle depths 0…1 used in turn (default: trial t of T at (t+0.5)/T)")
@@ -54,6 +56,10 @@ final class PasskeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int[] ns = IntList.parse("--lengths", lengths, 1);
+        int[] trialCounts = IntList.parse("--trials", trials, 1);
+        if (trialCounts.length != 1 && trialCounts.length != ns.length) {
+            throw new InputException("--trials takes one count or one per length (" + ns.length + "), got " + trialCounts.length);
+        }
         double[] depthList = depths == null ? null : IntList.parseFractions("--depths", depths);
         List<MethodSpec> methods = methodOptions.resolve();
         output.checkWritable();
@@ -62,6 +68,7 @@ final class PasskeyCommand implements Callable<Integer> {
              Parallel pool = new Parallel(modelOptions.threadCount())) {
             int trained = model.config().contextLength();
             for (int l = 0; l < ns.length; l++) {
+                int trials = trialCounts[trialCounts.length == 1 ? 0 : l];
                 List<PasskeyPrompt> prompts = PasskeyPrompts.build(model.tokenizer(), ns[l], trials, depthList, digits, seed);
                 for (int m = 0; m < methods.size(); m++) {
                     Optional<ContextMethod> method = methods.get(m).resolve(trained, ns[l]);
@@ -86,9 +93,10 @@ final class PasskeyCommand implements Callable<Integer> {
                 }
             }
         }
-        System.out.println("passkey accuracy (" + trials + " trials per cell; – : beyond the method's maximum length)");
+        String perCell = trials.replace(",", "/") + " trials per cell";
+        System.out.println("passkey accuracy (" + perCell + "; – : beyond the method's maximum length)");
         grid.printTable(System.out, "%.2f");
-        output.write(grid.rows, png -> grid.plot(png, "Passkey retrieval (" + trials + " trials per cell)", "accuracy",
+        output.write(grid.rows, png -> grid.plot(png, "Passkey retrieval (" + perCell + ")", "accuracy",
                 new double[]{0, 1.05}));
         return 0;
     }

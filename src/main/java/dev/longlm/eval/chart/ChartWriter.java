@@ -40,6 +40,7 @@ public final class ChartWriter {
         chart.getStyler().setPlotGridLinesColor(new Color(220, 220, 220));
         chart.getStyler().setMarkerSize(8);
         chart.getStyler().setXAxisDecimalPattern("#");
+        chart.getStyler().setYAxisDecimalPattern(spec.yRange() != null && spec.yRange()[1] <= 2 ? "0.00" : "#,##0");
         if (spec.yRange() != null) {
             chart.getStyler().setYAxisMin(spec.yRange()[0]);
             chart.getStyler().setYAxisMax(spec.yRange()[1]);
