@@ -123,7 +123,7 @@ final class NeedleCommand implements Callable<Integer> {
             for (int m = 0; m < methods.size(); m++) {
                 Path file = methods.size() == 1 ? png : PlotFiles.withSuffix(png, methods.get(m).label());
                 ChartWriter.writeHeatMap(new HeatMapSpec("Needle in a haystack: " + methods.get(m).label(), "input length N (tokens)",
-                        "needle depth", lengthLabels, depthLabels, grids.get(m), 0, 1, true, "%.2f"), file);
+                        "needle depth", lengthLabels, depthLabels, grids.get(m), 0, 1, true, "0.00"), file);
             }
         });
         return 0;

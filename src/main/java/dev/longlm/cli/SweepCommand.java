@@ -168,6 +168,6 @@ final class SweepCommand implements Callable<Integer> {
         ChartWriter.writeHeatMap(new HeatMapSpec((passkey ? "Passkey accuracy" : "Perplexity") + " at N=" + length + ", Self-Extend G × W",
                 "group size G", "neighbour window W", Arrays.stream(gs).mapToObj(Integer::toString).toList(),
                 Arrays.stream(ws).mapToObj(Integer::toString).toList(), values, low, Math.max(high, low + 1e-9), passkey,
-                passkey ? "%.2f" : "%.1f"), png);
+                passkey ? "0.00" : "0.0"), png);
     }
 }

@@ -38,7 +38,7 @@ class ChartWriterTest {
         Path png = dir.resolve("needle.png");
         double[][] values = {{1, 1, 0}, {1, Double.NaN, 0.5}};
         ChartWriter.writeHeatMap(new HeatMapSpec("Needle", "length", "depth", List.of("256", "512", "1024"),
-                List.of("0%", "100%"), values, 0, 1, true, "%.2f"), png);
+                List.of("0%", "100%"), values, 0, 1, true, "0.00"), png);
         BufferedImage image = readPng(png);
         assertEquals(900, image.getWidth());
         assertTrue(colours(image) > 3);

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** Renders charts to PNG with XChart, headless (no display needed), on a white background. */
 public final class ChartWriter {
@@ -75,7 +74,7 @@ public final class ChartWriter {
         chart.getStyler().setShowValue(true);
         chart.getStyler().setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         chart.getStyler().setValueFontColor(Color.BLACK);
-        chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.format(Locale.ROOT, spec.valueFormat(), v));
+        chart.getStyler().setHeatMapValueDecimalPattern(spec.valuePattern());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setMin(spec.low());
         chart.getStyler().setMax(spec.high());

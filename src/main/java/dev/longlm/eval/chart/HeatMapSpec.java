@@ -9,7 +9,8 @@ import java.util.List;
  * @param low          the value drawn red (and everything below it)
  * @param high         the value drawn green (and everything above it)
  * @param higherIsBetter false flips the colours (perplexity: lower is better)
+ * @param valuePattern   {@link java.text.DecimalFormat} pattern of the numbers printed in the cells, e.g. "0.00"
  */
 public record HeatMapSpec(String title, String xTitle, String yTitle, List<String> xLabels, List<String> yLabels,
-                          double[][] values, double low, double high, boolean higherIsBetter, String valueFormat) {
+                          double[][] values, double low, double high, boolean higherIsBetter, String valuePattern) {
 }
