@@ -1,6 +1,5 @@
 package dev.longlm.cli;
 
-import dev.longlm.eval.MethodSpec;
 import dev.longlm.eval.ResultRow;
 import dev.longlm.eval.chart.ChartWriter;
 import dev.longlm.eval.chart.LineChartSpec;
@@ -18,17 +17,39 @@ import java.util.List;
  */
 final class LengthMethodGrid {
     final int[] lengths;
-    final List<MethodSpec> methods;
+    final List<String> methods;
     final double[][] values;
     final List<ResultRow> rows = new ArrayList<>();
 
-    LengthMethodGrid(int[] lengths, List<MethodSpec> methods) {
+    LengthMethodGrid(int[] lengths, List<String> methods) {
         this.lengths = lengths;
         this.methods = methods;
         this.values = new double[lengths.length][methods.size()];
         for (double[] row : values) {
             Arrays.fill(row, Double.NaN);
         }
+    }
+
+    /** The grid of earlier result rows (their "label" field, or one derived from the method fields). */
+    static LengthMethodGrid fromRows(List<ResultRow> rows, String metric) {
+        int[] lengths = rows.stream().mapToInt(r -> ((Number) r.get("length")).intValue()).distinct().sorted().toArray();
+        List<String> labels = rows.stream().map(LengthMethodGrid::label).distinct().toList();
+        LengthMethodGrid grid = new LengthMethodGrid(lengths, labels);
+        for (ResultRow r : rows) {
+            if (r.get(metric) instanceof Number v) {
+                grid.values[Arrays.binarySearch(lengths, ((Number) r.get("length")).intValue())][labels.indexOf(label(r))] = v.doubleValue();
+            }
+        }
+        grid.rows.addAll(rows);
+        return grid;
+    }
+
+    private static String label(ResultRow r) {
+        if (r.get("label") instanceof String s) {
+            return s;
+        }
+        Object method = r.get("method");
+        return r.get("group_size") != null ? method + " G" + r.get("group_size") + " W" + r.get("window") : String.valueOf(method);
     }
 
     void printTable(PrintStream out, String format) {
@@ -40,7 +61,7 @@ final class LengthMethodGrid {
                 cells[l][m] = Double.isNaN(values[l][m]) ? "–" : String.format(java.util.Locale.ROOT, format, values[l][m]);
             }
         }
-        ResultTable.print(out, "N tokens", methods.stream().map(MethodSpec::label).toList(), labels, cells);
+        ResultTable.print(out, "N tokens", methods, labels, cells);
     }
 
     void plot(Path png, String title, String yLabel, double[] yRange) {
@@ -52,7 +73,7 @@ final class LengthMethodGrid {
                 x.add((double) lengths[l]);
                 y.add(values[l][m]);
             }
-            series.add(new Series(methods.get(m).label(), x, y));
+            series.add(new Series(methods.get(m), x, y));
         }
         boolean logX = lengths.length > 2 && Arrays.stream(lengths).max().getAsInt() >= 4 * Arrays.stream(lengths).min().getAsInt();
         ChartWriter.writeLineChart(new LineChartSpec(title, "input length N (tokens)", yLabel, logX, yRange, series), png);

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -53,8 +55,20 @@ final class PasskeyCommand implements Callable<Integer> {
     @Option(names = "--show-answers", description = "print every exercise's key and answer to stderr")
     boolean showAnswers;
 
+    @Option(names = "--from-json", paramLabel = "FILE",
+            description = "redraw the table, --csv, --json and --plot from earlier --json results instead of running (repeatable: merges)")
+    List<Path> fromJson = new ArrayList<>();
+
     @Override
     public Integer call() {
+        if (!fromJson.isEmpty()) {
+            output.checkWritable();
+            LengthMethodGrid grid = LengthMethodGrid.fromRows(ResultJson.read(fromJson), "accuracy");
+            String perCell = grid.rows.stream().map(r -> String.valueOf(r.get("trials"))).distinct()
+                    .collect(java.util.stream.Collectors.joining("/")) + " trials per cell";
+            finish(grid, perCell);
+            return 0;
+        }
         int[] ns = IntList.parse("--lengths", lengths, 1);
         int[] trialCounts = IntList.parse("--trials", trials, 1);
         if (trialCounts.length != 1 && trialCounts.length != ns.length) {
@@ -63,7 +77,7 @@ final class PasskeyCommand implements Callable<Integer> {
         double[] depthList = depths == null ? null : IntList.parseFractions("--depths", depths);
         List<MethodSpec> methods = methodOptions.resolve();
         output.checkWritable();
-        LengthMethodGrid grid = new LengthMethodGrid(ns, methods);
+        LengthMethodGrid grid = new LengthMethodGrid(ns, methods.stream().map(MethodSpec::label).toList());
         try (Model model = Model.load(modelOptions.modelPath());
              Parallel pool = new Parallel(modelOptions.threadCount())) {
             int trained = model.config().contextLength();
@@ -72,7 +86,7 @@ final class PasskeyCommand implements Callable<Integer> {
                 List<PasskeyPrompt> prompts = PasskeyPrompts.build(model.tokenizer(), ns[l], trials, depthList, digits, seed);
                 for (int m = 0; m < methods.size(); m++) {
                     Optional<ContextMethod> method = methods.get(m).resolve(trained, ns[l]);
-                    ResultRow.Builder row = ResultRow.builder().put("length", ns[l]);
+                    ResultRow.Builder row = ResultRow.builder().put("length", ns[l]).put("label", methods.get(m).label());
                     if (method.isEmpty()) {
                         grid.rows.add(row.putAll(methods.get(m).settings(trained)).put("trials", trials).put("accuracy", null)
                                 .put("note", "beyond the method's maximum length").build());
@@ -93,11 +107,14 @@ final class PasskeyCommand implements Callable<Integer> {
                 }
             }
         }
-        String perCell = trials.replace(",", "/") + " trials per cell";
+        finish(grid, trials.replace(",", "/") + " trials per cell");
+        return 0;
+    }
+
+    private void finish(LengthMethodGrid grid, String perCell) {
         System.out.println("passkey accuracy (" + perCell + "; – : beyond the method's maximum length)");
         grid.printTable(System.out, "%.2f");
         output.write(grid.rows, png -> grid.plot(png, "Passkey retrieval (" + perCell + ")", "accuracy",
                 new double[]{0, 1.05}));
-        return 0;
     }
 }

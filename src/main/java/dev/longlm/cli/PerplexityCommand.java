@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -32,8 +33,12 @@ final class PerplexityCommand implements Callable<Integer> {
     @Mixin
     EvalOutputOptions output;
 
-    @Option(names = {"--text-file", "-f"}, paramLabel = "FILE", required = true, description = "the text to score")
+    @Option(names = {"--text-file", "-f"}, paramLabel = "FILE", description = "the text to score (required unless --from-json)")
     Path textFile;
+
+    @Option(names = "--from-json", paramLabel = "FILE",
+            description = "redraw the table, --csv, --json and --plot from earlier --json results instead of running (repeatable: merges)")
+    List<Path> fromJson = new ArrayList<>();
 
     @Option(names = "--lengths", paramLabel = "N,N,…", defaultValue = "256,512,1024",
             description = "window lengths in positions (default ${DEFAULT-VALUE})")
@@ -52,6 +57,18 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!fromJson.isEmpty()) {
+            output.checkWritable();
+            LengthMethodGrid grid = LengthMethodGrid.fromRows(ResultJson.read(fromJson), "ppl");
+            String name = textFile != null ? textFile.getFileName().toString() : "the text";
+            System.out.println("perplexity of " + name + " (from " + fromJson + ")");
+            grid.printTable(System.out, "%.1f");
+            output.write(grid.rows, png -> grid.plot(png, "Perplexity on " + name, "perplexity", null));
+            return 0;
+        }
+        if (textFile == null) {
+            throw new InputException("perplexity needs --text-file FILE (or --from-json FILE to redraw earlier results)");
+        }
         int[] ns = IntList.parse("--lengths", lengths, 2);
         if (!score.equals("all") && !score.equals("second-half")) {
             throw new InputException("--score takes all or second-half, got '" + score + "'");
@@ -59,7 +76,7 @@ final class PerplexityCommand implements Callable<Integer> {
         PerplexityProtocol protocol = new PerplexityProtocol(windows, score.equals("second-half"), bosPerWindow);
         List<MethodSpec> methods = methodOptions.resolve();
         output.checkWritable();
-        LengthMethodGrid grid = new LengthMethodGrid(ns, methods);
+        LengthMethodGrid grid = new LengthMethodGrid(ns, methods.stream().map(MethodSpec::label).toList());
         try (Model model = Model.load(modelOptions.modelPath());
              Parallel pool = new Parallel(modelOptions.threadCount())) {
             int[] stream = TextInput.tokenize(model, textFile);
@@ -67,7 +84,7 @@ final class PerplexityCommand implements Callable<Integer> {
             for (int l = 0; l < ns.length; l++) {
                 for (int m = 0; m < methods.size(); m++) {
                     Optional<ContextMethod> method = methods.get(m).resolve(trained, ns[l]);
-                    ResultRow.Builder row = ResultRow.builder().put("length", ns[l]);
+                    ResultRow.Builder row = ResultRow.builder().put("length", ns[l]).put("label", methods.get(m).label());
                     if (method.isEmpty()) {
                         grid.rows.add(row.putAll(methods.get(m).settings(trained)).put("ppl", null)
                                 .put("note", "beyond the method's maximum length").build());
