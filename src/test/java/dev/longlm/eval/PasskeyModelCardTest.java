@@ -1,0 +1,48 @@
+package dev.longlm.eval;
+
+import dev.longlm.attention.ContextMethod;
+import dev.longlm.model.Model;
+import dev.longlm.tensor.Parallel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Passkey cells of the model card's table at N = 512 with 20 trials: plain attention (0.65: the
+ * needle is lost once it is more than the trained 256 positions back) and Self-Extend G16 W64 (0.95).
+ * The keys differ from the card's, so the tolerance is the ±0.15 sampling noise of 20 trials.
+ */
+class PasskeyModelCardTest {
+    private static final int LENGTH = 512;
+    private static final int TRIALS = 20;
+    private static Model model;
+    private static Parallel pool;
+    private static List<PasskeyPrompt> prompts;
+
+    @BeforeAll
+    static void load() {
+        model = ShippedModel.load();
+        pool = new Parallel(Runtime.getRuntime().availableProcessors());
+        prompts = PasskeyPrompts.build(model.tokenizer(), LENGTH, TRIALS, null, 0, 42);
+    }
+
+    @AfterAll
+    static void close() {
+        pool.close();
+        model.close();
+    }
+
+    @Test
+    void plainAttentionAt512() {
+        assertEquals(0.65, PasskeyEval.run(model, ContextMethod.none(), LENGTH, prompts, pool, null).accuracy(), 0.15);
+    }
+
+    @Test
+    void selfExtendG16W64At512() {
+        assertEquals(0.95, PasskeyEval.run(model, ContextMethod.selfExtend(16, 64), LENGTH, prompts, pool, null).accuracy(), 0.15);
+    }
+}
