@@ -39,7 +39,7 @@ public final class Completion {
     public record Step(int token, String text, TokenLogprob chosen, List<TokenLogprob> top) {
     }
 
-    /** Runs a forward pass; the server's scheduler interleaves slots through it. */
+    /** Runs a forward pass, for callers that need to wrap each one (null: run it directly). */
     @FunctionalInterface
     public interface ForwardRunner {
         float[] run(Supplier<float[]> forward);
@@ -54,6 +54,8 @@ public final class Completion {
     private final StringBuilder text = new StringBuilder();
     private final int longestStop;
     private float[] logits;
+    /** This completion's own copy of logits handed over by {@link #tokenDecoded}. */
+    private float[] decodedLogits;
     private float[] masked;
     private boolean[] allowed;
     private int[] tokens = new int[16];
@@ -153,6 +155,30 @@ public final class Completion {
     /** Whether a generated token is still outside the session (see {@link #commitLastToken()}). */
     public boolean hasUncommittedToken() {
         return pendingToken >= 0;
+    }
+
+    /** The generated token still outside the session, or -1. */
+    public int uncommittedToken() {
+        return pendingToken;
+    }
+
+    /**
+     * Records that the caller decoded {@link #uncommittedToken()} into the session itself — the server
+     * decodes several completions' tokens in one batched forward pass — and hands over the logits that
+     * step gave for this session (copied, so the caller may reuse its array). The next {@link #next()}
+     * samples from them without a forward pass of its own.
+     */
+    public void tokenDecoded(float[] stepLogits, int offset) {
+        if (pendingToken < 0) {
+            throw new IllegalStateException("no generated token is waiting to be decoded");
+        }
+        int vocab = session.config().vocabSize();
+        if (decodedLogits == null) {
+            decodedLogits = new float[vocab];
+        }
+        System.arraycopy(stepLogits, offset, decodedLogits, 0, vocab);
+        logits = decodedLogits;
+        pendingToken = -1;
     }
 
     private int remainingTokens() {

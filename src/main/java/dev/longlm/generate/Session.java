@@ -8,6 +8,7 @@ import dev.longlm.attention.LlamaCppGroupedPositions;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.attention.StreamingWindow;
 import dev.longlm.attention.PositionScheme;
+import dev.longlm.model.DecodeRow;
 import dev.longlm.model.InferenceState;
 import dev.longlm.model.Model;
 import dev.longlm.model.ModelConfig;
@@ -130,6 +131,19 @@ public final class Session {
     /** Appends one token (decoding) and returns the logits for the next. */
     public float[] decode(int token) {
         return append(new int[]{token}, 0, 1, null);
+    }
+
+    /**
+     * Readies this session's next one-token step inside a {@link BatchDecoder} batch, doing what
+     * {@link #decode} does before its forward pass: the room check, llama.cpp's regrouping before a
+     * decode call, and the RoPE for the length the sequence reaches.
+     */
+    DecodeRow nextDecodeRow(int token) {
+        checkRoom(1);
+        if (cache.scheme() instanceof LlamaCppGroupedPositions grouped) {
+            grouped.beforeDecode(cache, baseRope);
+        }
+        return new DecodeRow(token, cache, transformerFor(cache.length() + 1));
     }
 
     /** Appends tokens and hands every position's logits to {@code consumer} in order. */

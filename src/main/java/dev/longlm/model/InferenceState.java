@@ -16,6 +16,12 @@ public final class InferenceState {
     final float[] projected;      // output of a projection back to dim
     final float[] gate;
     final float[] up;
+    // One row's attention inputs and output, for a batched decode step whose rows attend to different caches.
+    final float[] rowQueries;
+    final float[] rowGroupedQueries;
+    final float[] rowKeys;
+    final float[] rowValues;
+    final float[] rowAttention;
     /** Logits: one row per position when all are requested, else only the last position's. */
     final float[] logits;
     final boolean allLogits;
@@ -33,6 +39,11 @@ public final class InferenceState {
         projected = new float[batchCapacity * c.dim()];
         gate = new float[batchCapacity * c.ffnDim()];
         up = new float[batchCapacity * c.ffnDim()];
+        rowQueries = new float[c.queryDim()];
+        rowGroupedQueries = new float[c.queryDim()];
+        rowKeys = new float[c.kvDim()];
+        rowValues = new float[c.kvDim()];
+        rowAttention = new float[c.queryDim()];
         logits = new float[(allLogits ? batchCapacity : 1) * c.vocabSize()];
     }
 

@@ -6,6 +6,8 @@ import dev.longlm.attention.Rope;
 import dev.longlm.tensor.FloatArrays;
 import dev.longlm.tensor.Parallel;
 
+import java.util.List;
+
 /**
  * The decoder forward pass over a batch of consecutive positions (a prompt chunk, or one token when
  * decoding), for every {@link Architecture}. Equations in order, the optional steps in brackets:
@@ -56,7 +58,6 @@ public final class Transformer {
         }
         ModelConfig c = config;
         int dim = c.dim();
-        float eps = c.normEps();
         boolean selfExtend = !cache.scheme().isPlain();
         for (int i = 0; i < n; i++) {
             weights.tokenEmbedding().dequantizeRow(tokens[offset + i], state.residual, i * dim);
@@ -64,6 +65,89 @@ public final class Transformer {
         if (arch.embeddingScale()) {
             FloatArrays.scale(state.residual, 0, (float) Math.sqrt(dim), n * dim);
         }
+        runLayers(n, state, pool, l -> attention.forward(l, n, start, state.queries, state.groupedQueries, state.keys,
+                state.values, c.attentionSpan(l, selfExtend), cache, state.attention, pool));
+        cache.setLength(start + n);
+        int first = state.allLogits ? 0 : n - 1;
+        logits(first, n - first, state, pool);
+    }
+
+    /**
+     * One decode step for several sequences at once: row {@code i} appends {@code rows.get(i).token()} at
+     * position {@code cache.length()} of its own cache. Every weight matrix is applied once to all rows
+     * (matrix × matrix, so the weights are read once per step instead of once per sequence); attention
+     * runs per row against that row's cache, under its position scheme and its forward pass's RoPE, so
+     * each row gets exactly what a single-sequence {@link #forward} of its token would give. Logits of
+     * row {@code i} are left at {@code state.logitsOffset(i, vocabSize)}; {@code state} needs every row's.
+     */
+    public void decodeBatch(List<DecodeRow> rows, InferenceState state, Parallel pool) {
+        int n = rows.size();
+        if (!state.allLogits) {
+            throw new IllegalArgumentException("a batched decode step needs a state that keeps every row's logits");
+        }
+        if (n > state.batchCapacity) {
+            throw new IllegalArgumentException("batch of " + n + " exceeds state capacity " + state.batchCapacity);
+        }
+        for (int i = 0; i < n; i++) {
+            DecodeRow row = rows.get(i);
+            if (row.transformer().weights != weights) {
+                throw new IllegalArgumentException("row " + i + " belongs to another model's weights");
+            }
+            if (row.cache().length() + 1 > row.cache().capacity()) {
+                throw new IllegalArgumentException("row " + i + ": position " + row.cache().length()
+                        + " exceeds the cache capacity " + row.cache().capacity());
+            }
+            for (int j = 0; j < i; j++) {
+                if (rows.get(j).cache() == row.cache()) {
+                    throw new IllegalArgumentException("rows " + j + " and " + i + " share a cache; a sequence advances one token per step");
+                }
+            }
+        }
+        int dim = config.dim();
+        for (int i = 0; i < n; i++) {
+            weights.tokenEmbedding().dequantizeRow(rows.get(i).token(), state.residual, i * dim);
+        }
+        if (arch.embeddingScale()) {
+            FloatArrays.scale(state.residual, 0, (float) Math.sqrt(dim), n * dim);
+        }
+        runLayers(n, state, pool, l -> attendRows(l, rows, state, pool));
+        for (DecodeRow row : rows) {
+            row.cache().setLength(row.cache().length() + 1);
+        }
+        logits(0, n, state, pool);
+    }
+
+    /**
+     * Attention of each row against its own cache. The kernel reads a batch from offset 0, so each row's
+     * query, key and value are copied into one-row buffers, attended, and the output copied back.
+     */
+    private void attendRows(int layer, List<DecodeRow> rows, InferenceState state, Parallel pool) {
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        for (int i = 0; i < rows.size(); i++) {
+            DecodeRow row = rows.get(i);
+            KvCache cache = row.cache();
+            System.arraycopy(state.queries, i * qDim, state.rowQueries, 0, qDim);
+            System.arraycopy(state.keys, i * kvDim, state.rowKeys, 0, kvDim);
+            System.arraycopy(state.values, i * kvDim, state.rowValues, 0, kvDim);
+            row.transformer().attention.forward(layer, 1, cache.length(), state.rowQueries, state.rowGroupedQueries,
+                    state.rowKeys, state.rowValues, config.attentionSpan(layer, !cache.scheme().isPlain()), cache,
+                    state.rowAttention, pool);
+            System.arraycopy(state.rowAttention, 0, state.attention, i * qDim, qDim);
+        }
+    }
+
+    /** One layer's attention for the batch in {@code state}: from its queries, keys and values into {@code state.attention}. */
+    @FunctionalInterface
+    private interface AttentionStep {
+        void attend(int layer);
+    }
+
+    /** Every layer over the {@code n} rows of {@code state.residual}; only the attention step differs between callers. */
+    private void runLayers(int n, InferenceState state, Parallel pool, AttentionStep attentionStep) {
+        ModelConfig c = config;
+        int dim = c.dim();
+        float eps = c.normEps();
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights w = weights.layers().get(l);
             w.attentionNorm().apply(arch.norm(), eps, state.residual, state.normed, n, dim);
@@ -76,8 +160,7 @@ public final class Transformer {
             if (w.keyNorm() != null) {
                 headNorm(state.keys, w.keyNorm(), n * c.kvHeads(), c.headDim(), eps);
             }
-            attention.forward(l, n, start, state.queries, state.groupedQueries, state.keys, state.values,
-                    c.attentionSpan(l, selfExtend), cache, state.attention, pool);
+            attentionStep.attend(l);
             w.attentionOutput().apply(pool, state.attention, n, state.projected);
             if (w.attentionPostNorm() != null) {
                 w.attentionPostNorm().apply(arch.norm(), eps, state.projected, state.projected, n, dim);
@@ -94,9 +177,13 @@ public final class Transformer {
             }
             FloatArrays.add(state.projected, 0, state.residual, 0, n * dim);
         }
-        cache.setLength(start + n);
-        int first = state.allLogits ? 0 : n - 1;
-        int rows = n - first;
+    }
+
+    /** Logits of {@code rows} rows of the residual stream from row {@code first}, into {@code state.logits}. */
+    private void logits(int first, int rows, InferenceState state, Parallel pool) {
+        ModelConfig c = config;
+        int dim = c.dim();
+        float eps = c.normEps();
         System.arraycopy(state.residual, first * dim, state.projected, 0, rows * dim);
         weights.outputNorm().apply(arch.norm(), eps, state.projected, state.normed, rows, dim);
         weights.output().apply(pool, state.normed, rows, state.logits);

@@ -6,8 +6,6 @@ import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
-import dev.longlm.generate.Sampler;
-import dev.longlm.generate.Session;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.Model;
 import dev.longlm.tensor.Parallel;
@@ -19,9 +17,10 @@ import java.util.function.Function;
 
 /**
  * Turns validated requests into completions: prompt rendering and tokenization, the context and
- * Self-Extend decision, a slot and a fresh KV cache per request, and the token loop.
+ * Self-Extend decision, then a slot and a fresh KV cache per request in the {@link DecodeLoop}, which
+ * advances all active requests together with one batched forward pass per token.
  */
-public final class GenerationService {
+public final class GenerationService implements AutoCloseable {
     /** Receives each step; returning false (client gone) cancels the request and frees its slot. */
     @FunctionalInterface
     public interface StepSink {
@@ -39,8 +38,8 @@ public final class GenerationService {
     private final Model model;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
-    private final Parallel pool;
     private final SlotScheduler scheduler;
+    private final Thread loopThread;
     private final ServerOptions options;
     private final Function<JsonNode, TokenConstraint> constraints;
 
@@ -49,10 +48,11 @@ public final class GenerationService {
         this.model = model;
         this.tokenizer = model.tokenizer();
         this.template = template;
-        this.pool = pool;
         this.options = options;
         this.constraints = constraints;
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
+        this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon()
+                .start(new DecodeLoop(model, pool, scheduler));
     }
 
     public SlotScheduler scheduler() {
@@ -136,27 +136,55 @@ public final class GenerationService {
         return new Plan(tokens, method, capacity, stop, constraint);
     }
 
-    /** Waits for a slot, then generates; the slot is freed when this returns, whatever happens. */
+    /**
+     * Queues the request for a slot, then relays its steps from the decode loop to {@code sink} as they
+     * come. Returns when generation ends, or at once (cancelled) when the sink reports the client gone;
+     * the slot is freed either way, also when this thread is interrupted.
+     */
     public Outcome run(CompletionRequest request, Plan plan, Runnable onSlot, StepSink sink) throws InterruptedException {
-        try (SlotScheduler.Slot slot = scheduler.acquire()) {
-            if (onSlot != null) {
-                onSlot.run();
-            }
-            Session session = Session.create(model, plan.method(), plan.capacity(), pool);
-            float[] logits = scheduler.forward(() -> session.append(plan.promptTokens()));
-            Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize());
-            Completion completion = new Completion(session, tokenizer, sampler, logits,
-                    new Completion.Options(request.maxTokens(), plan.stop(), request.topLogprobs(), plan.constraint()), scheduler::forward);
-            boolean cancelled = false;
-            Completion.Step step;
-            while ((step = completion.next()) != null) {
-                if (!sink.accept(step)) {
-                    cancelled = true;
-                    break;
+        GenerationJob job = new GenerationJob(request, plan);
+        scheduler.submit(job);
+        boolean ended = false;
+        int steps = 0;
+        try {
+            while (true) {
+                switch (job.nextEvent()) {
+                    case GenerationJob.Started started -> {
+                        if (onSlot != null) {
+                            onSlot.run();
+                        }
+                    }
+                    case GenerationJob.Stepped(Completion.Step step) -> {
+                        steps++;
+                        if (!sink.accept(step)) {
+                            return new Outcome("", null, true, plan.promptTokens().length, steps);
+                        }
+                    }
+                    case GenerationJob.Finished(Outcome outcome) -> {
+                        ended = true;
+                        return outcome;
+                    }
+                    case GenerationJob.Failed(RuntimeException error) -> {
+                        ended = true;
+                        throw error;
+                    }
                 }
             }
-            return new Outcome(completion.text(), completion.finishReason(), cancelled, plan.promptTokens().length,
-                    completion.generatedTokens());
+        } finally {
+            if (!ended) {
+                scheduler.cancel(job);
+            }
+        }
+    }
+
+    /** Stops the decode loop; requests still running are failed. */
+    @Override
+    public void close() {
+        scheduler.close();
+        try {
+            loopThread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -59,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
     public void close() {
         http.stop(0);
         executor.shutdownNow();
+        service.close();
     }
 
     private void handle(HttpExchange exchange) {

@@ -1,76 +1,145 @@
 package dev.longlm.server;
 
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
- * Admission and interleaving. At most {@code parallel} requests hold a slot (a KV cache each); up to
- * {@code queueCapacity} more wait in arrival order; beyond that {@link #acquire()} refuses at once.
- * Slots' forward passes take turns through one fair lock, so active requests advance token by token
- * in round-robin on the shared thread pool (an interleaving scheduler, not a batched forward pass).
+ * Admission. At most {@code parallel} jobs hold a slot (a KV cache each); up to {@code queueCapacity}
+ * more wait in arrival order; beyond that {@link #submit} refuses at once with 503. Jobs given a slot
+ * are handed to the {@link DecodeLoop}, which advances them all together and {@link #releaseSlot releases} a slot
+ * as soon as its job finishes or is cancelled, promoting the oldest waiting job into it.
  */
 public final class SlotScheduler {
     private final int parallel;
     private final int queueCapacity;
-    private final Semaphore slots;
-    private final AtomicInteger waiting = new AtomicInteger();
-    private final ReentrantLock forwardTurn = new ReentrantLock(true);
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition admittedOrClosed = lock.newCondition();
+    private final ArrayDeque<GenerationJob> waiting = new ArrayDeque<>();
+    /** Jobs holding a slot that the decode loop has not picked up yet. */
+    private final List<GenerationJob> admitted = new ArrayList<>();
+    private int busy;
+    private boolean closed;
 
     public SlotScheduler(int parallel, int queueCapacity) {
         this.parallel = parallel;
         this.queueCapacity = queueCapacity;
-        this.slots = new Semaphore(parallel, true);
     }
 
-    /** A held slot; closing it frees the slot (idempotent). */
-    public final class Slot implements AutoCloseable {
-        private boolean released;
-
-        @Override
-        public void close() {
-            if (!released) {
-                released = true;
-                slots.release();
+    /** Gives the job a slot or a place in the queue; throws 503 when the queue is full. */
+    void submit(GenerationJob job) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new ApiException(503, "server_error", "server_busy", "the server is shutting down");
             }
+            if (busy < parallel) {
+                busy++;
+                admitted.add(job);
+                admittedOrClosed.signalAll();
+            } else if (waiting.size() < queueCapacity) {
+                waiting.add(job);
+            } else {
+                throw new ApiException(503, "server_error", "server_busy",
+                        "all " + parallel + " slots are busy and " + queueCapacity + " requests are waiting; retry shortly");
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Waits for a slot; throws 503 when the queue is full. */
-    public Slot acquire() throws InterruptedException {
-        if (slots.tryAcquire()) {
-            return new Slot();
-        }
-        if (waiting.incrementAndGet() > queueCapacity) {
-            waiting.decrementAndGet();
-            throw new ApiException(503, "server_error", "server_busy",
-                    "all " + parallel + " slots are busy and " + queueCapacity + " requests are waiting; retry shortly");
-        }
+    /**
+     * The jobs given a slot since the last call. With {@code wait}, blocks until there is one (the
+     * loop has nothing else to do); returns an empty list once closed.
+     */
+    List<GenerationJob> takeAdmitted(boolean wait) throws InterruptedException {
+        lock.lock();
         try {
-            slots.acquire();
-            return new Slot();
+            while (wait && admitted.isEmpty() && !closed) {
+                admittedOrClosed.await();
+            }
+            List<GenerationJob> taken = List.copyOf(admitted);
+            admitted.clear();
+            return taken;
         } finally {
-            waiting.decrementAndGet();
+            lock.unlock();
         }
     }
 
-    /** Runs one forward pass in this slot's turn. */
-    public float[] forward(Supplier<float[]> pass) {
-        forwardTurn.lock();
+    /** Frees the slot of a job the loop has picked up; the oldest waiting job takes it. */
+    void releaseSlot() {
+        lock.lock();
         try {
-            return pass.get();
+            freeSlot();
         } finally {
-            forwardTurn.unlock();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Cancels a job: a waiting one leaves the queue, an admitted one not yet picked up frees its slot
+     * here, a running one is dropped (and its slot freed) by the loop at its next iteration.
+     */
+    void cancel(GenerationJob job) {
+        job.cancel();
+        lock.lock();
+        try {
+            if (!waiting.remove(job) && admitted.remove(job)) {
+                freeSlot();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void freeSlot() {
+        GenerationJob next = waiting.poll();
+        if (next != null) {
+            admitted.add(next);
+            admittedOrClosed.signalAll();
+        } else {
+            busy--;
+        }
+    }
+
+    boolean closed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses new jobs and wakes the loop so it can stop. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            admittedOrClosed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
     public int busySlots() {
-        return parallel - slots.availablePermits();
+        lock.lock();
+        try {
+            return busy;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public int waitingRequests() {
-        return waiting.get();
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     public int parallel() {

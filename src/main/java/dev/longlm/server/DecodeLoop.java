@@ -1,0 +1,158 @@
+package dev.longlm.server;
+
+import dev.longlm.chat.Completion;
+import dev.longlm.generate.BatchDecoder;
+import dev.longlm.generate.Sampler;
+import dev.longlm.generate.Session;
+import dev.longlm.model.Model;
+import dev.longlm.tensor.Parallel;
+import dev.longlm.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one thread that runs forward passes. Each iteration it picks up newly admitted jobs, drops
+ * cancelled ones (freeing their slots), processes one prompt chunk of one prompting job (round-robin,
+ * so a long prompt delays the others' tokens by one chunk per step rather than stalling them), then
+ * samples a token for every decoding job and decodes all those tokens in one batched forward pass —
+ * the weights are read once per step whatever the number of active requests.
+ */
+final class DecodeLoop implements Runnable {
+    /** Prompt tokens per iteration: big enough for matrix × matrix kernels, small enough not to stall decoding. */
+    static final int PROMPT_CHUNK = Session.DEFAULT_BATCH;
+
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final Parallel pool;
+    private final SlotScheduler scheduler;
+    private final BatchDecoder decoder;
+    private final List<GenerationJob> active = new ArrayList<>();
+    private int nextPrompt;
+
+    DecodeLoop(Model model, Parallel pool, SlotScheduler scheduler) {
+        this.model = model;
+        this.tokenizer = model.tokenizer();
+        this.pool = pool;
+        this.scheduler = scheduler;
+        this.decoder = new BatchDecoder(model, scheduler.parallel(), pool);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                List<GenerationJob> fresh = scheduler.takeAdmitted(active.isEmpty());
+                if (scheduler.closed()) {
+                    break;
+                }
+                for (GenerationJob job : fresh) {
+                    start(job);
+                }
+                active.removeIf(job -> {
+                    if (job.cancelled()) {
+                        scheduler.releaseSlot();
+                        return true;
+                    }
+                    return false;
+                });
+                processPromptChunk();
+                decodeStep();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (GenerationJob job : active) {
+            job.post(new GenerationJob.Failed(new IllegalStateException("the server is shutting down")));
+        }
+    }
+
+    private void start(GenerationJob job) {
+        if (job.cancelled()) {
+            scheduler.releaseSlot();
+            return;
+        }
+        try {
+            job.session = Session.create(model, job.plan.method(), job.plan.capacity(), pool);
+        } catch (RuntimeException e) {
+            fail(job, e);
+            return;
+        }
+        active.add(job);
+        job.post(new GenerationJob.Started());
+    }
+
+    /** One chunk of the next prompting job's prompt; the last chunk's logits start its completion. */
+    private void processPromptChunk() {
+        List<GenerationJob> prompting = active.stream().filter(job -> job.completion == null).toList();
+        if (prompting.isEmpty()) {
+            return;
+        }
+        GenerationJob job = prompting.get(nextPrompt++ % prompting.size());
+        int[] prompt = job.plan.promptTokens();
+        int n = Math.min(PROMPT_CHUNK, prompt.length - job.prompted);
+        try {
+            float[] logits = job.session.append(prompt, job.prompted, n, null);
+            job.prompted += n;
+            if (job.promptDone()) {
+                CompletionRequest request = job.request;
+                job.completion = new Completion(job.session, tokenizer, new Sampler(request.sampling(), tokenizer.vocabSize()),
+                        logits, new Completion.Options(request.maxTokens(), job.plan.stop(), request.topLogprobs(),
+                        job.plan.constraint()), null);
+            }
+        } catch (RuntimeException e) {
+            active.remove(job);
+            fail(job, e);
+        }
+    }
+
+    /** Samples each decoding job's next token, then decodes them all in one forward pass. */
+    private void decodeStep() {
+        List<GenerationJob> rows = new ArrayList<>();
+        for (GenerationJob job : List.copyOf(active)) {
+            if (job.completion == null) {
+                continue;
+            }
+            try {
+                Completion completion = job.completion;
+                Completion.Step step = completion.next();
+                if (step != null) {
+                    job.post(new GenerationJob.Stepped(step));
+                }
+                if (step == null || completion.finishReason() != null) {
+                    active.remove(job);
+                    scheduler.releaseSlot();
+                    job.post(new GenerationJob.Finished(new GenerationService.Outcome(completion.text(),
+                            completion.finishReason(), false, job.plan.promptTokens().length, completion.generatedTokens())));
+                } else {
+                    rows.add(job);
+                }
+            } catch (RuntimeException e) {
+                active.remove(job);
+                fail(job, e);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<Session> sessions = rows.stream().map(job -> job.session).toList();
+        int[] tokens = rows.stream().mapToInt(job -> job.completion.uncommittedToken()).toArray();
+        try {
+            float[] logits = decoder.decode(sessions, tokens);
+            for (int i = 0; i < rows.size(); i++) {
+                rows.get(i).completion.tokenDecoded(logits, decoder.logitsOffset(i));
+            }
+        } catch (RuntimeException e) {
+            for (GenerationJob job : rows) {
+                active.remove(job);
+                fail(job, e);
+            }
+        }
+    }
+
+    /** Frees the job's slot before telling its thread, so a client that sees the answer sees the slot free. */
+    private void fail(GenerationJob job, RuntimeException error) {
+        scheduler.releaseSlot();
+        job.post(new GenerationJob.Failed(error));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.longlm.server;
+
+import dev.longlm.chat.Completion;
+import dev.longlm.generate.Session;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * One request from admission to its outcome. The {@link DecodeLoop} thread computes it and posts
+ * {@link Event}s; the request's HTTP thread takes them and writes to the client, so a slow client
+ * never holds up the batch. Cancelling (the client went away) is a flag the loop checks every
+ * iteration.
+ */
+final class GenerationJob {
+    sealed interface Event permits Started, Stepped, Finished, Failed {
+    }
+
+    /** The job holds a slot and its prompt is about to be processed. */
+    record Started() implements Event {
+    }
+
+    record Stepped(Completion.Step step) implements Event {
+    }
+
+    /** Generation ended; the slot is already free. */
+    record Finished(GenerationService.Outcome outcome) implements Event {
+    }
+
+    /** Processing threw; the slot is already free. */
+    record Failed(RuntimeException error) implements Event {
+    }
+
+    final CompletionRequest request;
+    final GenerationService.Plan plan;
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private volatile boolean cancelled;
+
+    // Touched only by the decode loop's thread.
+    Session session;
+    /** Prompt tokens already in the session. */
+    int prompted;
+    /** Null while the prompt is being processed. */
+    Completion completion;
+
+    GenerationJob(CompletionRequest request, GenerationService.Plan plan) {
+        this.request = request;
+        this.plan = plan;
+    }
+
+    void post(Event event) {
+        events.add(event);
+    }
+
+    Event nextEvent() throws InterruptedException {
+        return events.take();
+    }
+
+    void cancel() {
+        cancelled = true;
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    boolean promptDone() {
+        return prompted == plan.promptTokens().length;
+    }
+}
