@@ -35,6 +35,7 @@ public final class SpeedBenchmark {
         int[] generated = random.ints(s.genTokens(), 0, vocab).toArray();
         // Warm-up, untimed: lets the JIT compile every kernel at both batch sizes, as llama-bench's warm-up run does.
         session.append(prompt, 0, Math.min(prompt.length, 2 * s.batch()), null);
+        session.clear();
         for (int i = 0; i < Math.min(8, generated.length); i++) {
             session.decode(generated[i]);
         }
