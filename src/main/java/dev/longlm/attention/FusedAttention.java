@@ -131,8 +131,10 @@ public final class FusedAttention {
                     keySource = ring;
                     keyOffset = (j % window) * kvDim + headOffset;
                 }
+                // one pass over the key for every query head of the group
+                FloatArrays.dotMany(querySource, qBase, headDim, group, keySource, keyOffset, headDim, s.scores, j - t0, TILE);
                 for (int g = 0; g < group; g++) {
-                    float score = FloatArrays.dot(querySource, qBase + g * headDim, keySource, keyOffset, headDim) * scale;
+                    float score = s.scores[g * TILE + (j - t0)] * scale;
                     if (softCap > 0) {
                         score = softCap * (float) Math.tanh(score / softCap);
                     }
@@ -157,9 +159,13 @@ public final class FusedAttention {
                 for (int t = 0; t < t1 - t0; t++) {
                     float w = (float) Math.exp(s.scores[o + t] - newMax);
                     sum += w;
-                    FloatArrays.axpy(w, values, (t0 + t) * kvDim + headOffset, out, accOffset, headDim);
+                    s.scores[o + t] = w;
                 }
                 s.sum[g] += sum;
+            }
+            // Each value row is read once for all the group's heads; per head the additions keep key order.
+            for (int t = 0; t < t1 - t0; t++) {
+                FloatArrays.axpyMany(s.scores, t, TILE, group, values, (t0 + t) * kvDim + headOffset, out, qBase, headDim, headDim);
             }
         }
     }

@@ -2,9 +2,11 @@ package dev.longlm.eval;
 
 /**
  * The LongLM {@code example.py} passkey exercise as models/MODEL_CARD.md fixes it (the format the
- * shipped model saw in training): lines joined by a newline — the instruction, the filler repeated
- * and joined by spaces, the needle, more filler, and the question, whose trailing space makes the
- * answer start directly with the key's digits.
+ * shipped model saw in training): lines joined by a newline — the instruction line, the filler line
+ * repeated (one line per repeat, as in LongLM's passkey_examples.jsonl), the needle line, more
+ * filler lines, and the question, whose trailing space makes the answer start directly with the
+ * key's digits. Joining the repeats with spaces instead reads the same but is an easier exercise
+ * for Self-Extend (1024-2048 tokens: +0.2 to +0.3 accuracy) and does not reproduce the card.
  */
 public final class PasskeyFormat {
     public static final String INSTRUCTION = "There is an important info hidden inside a lot of irrelevant text. "
@@ -24,11 +26,12 @@ public final class PasskeyFormat {
         return INSTRUCTION + "\n" + filler(before) + "\n" + needle(key) + "\n" + filler(after) + "\n" + QUESTION;
     }
 
+    /** {@code repeats} filler lines. */
     static String filler(int repeats) {
         StringBuilder sb = new StringBuilder(repeats * (FILLER.length() + 1));
         for (int i = 0; i < repeats; i++) {
             if (i > 0) {
-                sb.append(' ');
+                sb.append('\n');
             }
             sb.append(FILLER);
         }

@@ -37,6 +37,59 @@ public final class FloatArrays {
         }
     }
 
+    /**
+     * Dot products of {@code count} vectors {@code a[aOffset + k·aStride …]} with one vector
+     * {@code b[bOffset …]}, each written to {@code out[outOffset + k·outStride]}; each load of b feeds
+     * every product (the query heads sharing a key in grouped-query attention). Each result is
+     * bit-identical to {@link #dot}.
+     */
+    public static void dotMany(float[] a, int aOffset, int aStride, int count, float[] b, int bOffset, int n,
+                               float[] out, int outOffset, int outStride) {
+        if (count == 4 && n % S.length() == 0) {
+            FloatVector acc0 = FloatVector.zero(S);
+            FloatVector acc1 = FloatVector.zero(S);
+            FloatVector acc2 = FloatVector.zero(S);
+            FloatVector acc3 = FloatVector.zero(S);
+            for (int i = 0; i < n; i += S.length()) {
+                FloatVector vb = FloatVector.fromArray(S, b, bOffset + i);
+                acc0 = FloatVector.fromArray(S, a, aOffset + i).fma(vb, acc0);
+                acc1 = FloatVector.fromArray(S, a, aOffset + aStride + i).fma(vb, acc1);
+                acc2 = FloatVector.fromArray(S, a, aOffset + 2 * aStride + i).fma(vb, acc2);
+                acc3 = FloatVector.fromArray(S, a, aOffset + 3 * aStride + i).fma(vb, acc3);
+            }
+            out[outOffset] = acc0.reduceLanes(VectorOperators.ADD);
+            out[outOffset + outStride] = acc1.reduceLanes(VectorOperators.ADD);
+            out[outOffset + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
+            out[outOffset + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+            return;
+        }
+        for (int k = 0; k < count; k++) {
+            out[outOffset + k * outStride] = dot(a, aOffset + k * aStride, b, bOffset, n);
+        }
+    }
+
+    /**
+     * {@code y[yOffset + k·yStride …] += alpha[alphaOffset + k·alphaStride] · x[xOffset …]} for
+     * {@code k < count}: one load of x feeds every update. Each update is bit-identical to {@link #axpy}.
+     */
+    public static void axpyMany(float[] alpha, int alphaOffset, int alphaStride, int count, float[] x, int xOffset,
+                                float[] y, int yOffset, int yStride, int n) {
+        if (n % S.length() != 0) {
+            for (int k = 0; k < count; k++) {
+                axpy(alpha[alphaOffset + k * alphaStride], x, xOffset, y, yOffset + k * yStride, n);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i += S.length()) {
+            FloatVector vx = FloatVector.fromArray(S, x, xOffset + i);
+            for (int k = 0; k < count; k++) {
+                int o = yOffset + k * yStride + i;
+                vx.fma(FloatVector.broadcast(S, alpha[alphaOffset + k * alphaStride]), FloatVector.fromArray(S, y, o))
+                        .intoArray(y, o);
+            }
+        }
+    }
+
     public static void scale(float[] a, int offset, float factor, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {

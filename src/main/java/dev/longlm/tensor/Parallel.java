@@ -19,6 +19,9 @@ public final class Parallel implements AutoCloseable {
     private record Job(RangeTask task, int items, int chunk) {
     }
 
+    /** How long waiting threads spin before parking: longer than the gap between a decode step's products. */
+    private static final long SPIN_NANOS = 200_000;
+
     private final int threads;
     private final Thread[] workers;
     private final AtomicReference<Job> current = new AtomicReference<>();
@@ -28,6 +31,8 @@ public final class Parallel implements AutoCloseable {
     private volatile boolean closed;
     private volatile Thread caller;
     private volatile Throwable failure;
+    /** Rounded inputs of the current product; guarded by this pool's monitor. */
+    private final QuantizedActivations activations = new QuantizedActivations();
 
     public Parallel(int threads) {
         if (threads < 1) {
@@ -65,8 +70,14 @@ public final class Parallel implements AutoCloseable {
                 LockSupport.unpark(w);
             }
             work(current.get());
+            // The last chunks finish within microseconds of each other: spin briefly, then sleep until unparked.
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (pending.get() > 0) {
-                LockSupport.parkNanos(20_000);
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(50_000);
+                }
             }
             current.set(null);
             Throwable t = failure;
@@ -78,21 +89,42 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    /** Multiplies a matrix by a vector over all rows, split across the pool. */
+    /**
+     * Multiplies a matrix by a vector over all rows, split across the pool. Inputs of quantized
+     * weights are first rounded as llama.cpp's CPU backend rounds them (see {@link ActivationFormat}).
+     */
     public void matvec(WeightMatrix w, float[] x, int xOffset, float[] out, int outOffset) {
-        forRange(w.rows(), (s, e) -> w.matvec(x, xOffset, out, outOffset, s, e));
+        ActivationFormat format = ActivationFormat.forWeights(w.type());
+        if (format == ActivationFormat.F32) {
+            forRange(w.rows(), (s, e) -> w.matvec(x, xOffset, out, outOffset, s, e));
+            return;
+        }
+        synchronized (this) {
+            activations.quantize(format, x, xOffset, 1, w.cols());
+            float[] rounded = activations.values();
+            forRange(w.rows(), (s, e) -> w.matvec(rounded, 0, out, outOffset, s, e));
+        }
     }
 
     public void matvec(WeightMatrix w, float[] x, float[] out) {
         matvec(w, x, 0, out, 0);
     }
 
-    /** Batched matrix product over {@code n} input vectors (see {@link WeightMatrix#matmul}). */
+    /** Batched matrix product over {@code n} input vectors (see {@link WeightMatrix#matmul}), inputs rounded as in {@link #matvec}. */
     public void matmul(WeightMatrix w, float[] x, int n, float[] out) {
         if (n == 1) {
             matvec(w, x, 0, out, 0);
-        } else {
+            return;
+        }
+        ActivationFormat format = ActivationFormat.forWeights(w.type());
+        if (format == ActivationFormat.F32) {
             forRange(w.rows(), (s, e) -> w.matmul(x, n, out, s, e));
+            return;
+        }
+        synchronized (this) {
+            activations.quantize(format, x, 0, n, w.cols());
+            float[] rounded = activations.values();
+            forRange(w.rows(), (s, e) -> w.matmul(rounded, n, out, s, e));
         }
     }
 
@@ -114,6 +146,7 @@ public final class Parallel implements AutoCloseable {
 
     private void workerLoop() {
         long seen = 0;
+        long idleSince = System.nanoTime();
         while (!closed) {
             long g = generation;
             Job job = current.get();
@@ -121,12 +154,16 @@ public final class Parallel implements AutoCloseable {
                 seen = g;
                 work(job);
                 pending.decrementAndGet();
+                idleSince = System.nanoTime();
                 Thread c = caller;
                 if (c != null) {
                     LockSupport.unpark(c);
                 }
+            } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                // A decode step issues a product every few tens of microseconds: stay awake for the next one.
+                Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(100_000);
+                LockSupport.park(this); // forRange unparks every worker after publishing a job
             }
         }
     }

@@ -1,6 +1,8 @@
 package dev.longlm.bench;
 
 import dev.longlm.gguf.GgmlType;
+import dev.longlm.tensor.ActivationFormat;
+import dev.longlm.tensor.QuantizedActivations;
 import dev.longlm.tensor.Quantizer;
 import dev.longlm.tensor.WeightMatrices;
 import dev.longlm.tensor.WeightMatrix;
@@ -23,7 +25,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Single-threaded matvec and 16-vector matmul of a 2048 × 2048 matrix per weight type, weights in
+ * Single-threaded matvec and 16-vector matmul of a 2048 × 2048 matrix per weight type (and the
+ * rounding of 16 inputs to the type's activation format, which the engine does before each product), weights in
  * off-heap memory as when mapped from a file. Run:
  * {@code java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:<jmh jars>
  * org.openjdk.jmh.Main MatvecBenchmark}.
@@ -38,7 +41,7 @@ public class MatvecBenchmark {
     private static final int SIZE = 2048;
     private static final int BATCH = 16;
 
-    @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K", "F16", "F32"})
+    @Param({"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "F16", "BF16", "F32"})
     public String type;
 
     private WeightMatrix matrix;
@@ -46,6 +49,7 @@ public class MatvecBenchmark {
     private float[] out;
     private float[] xs;
     private float[] outs;
+    private final QuantizedActivations activations = new QuantizedActivations();
 
     @Setup
     public void setUp() {
@@ -73,6 +77,16 @@ public class MatvecBenchmark {
     public float[] matvec() {
         matrix.matvec(x, 0, out, 0, 0, SIZE);
         return out;
+    }
+
+    /** The engine's per-product cost of rounding 16 inputs to the type's activation format (zero for float types). */
+    @Benchmark
+    public QuantizedActivations roundActivations16() {
+        ActivationFormat format = ActivationFormat.forWeights(matrix.type());
+        if (format != ActivationFormat.F32) {
+            activations.quantize(format, xs, 0, BATCH, SIZE);
+        }
+        return activations;
     }
 
     @Benchmark

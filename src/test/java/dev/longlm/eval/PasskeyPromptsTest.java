@@ -35,7 +35,7 @@ class PasskeyPromptsTest {
         String f = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.";
         assertEquals("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
                         + "I will quiz you about the important information there.\n"
-                        + f + " " + f + "\n"
+                        + f + "\n" + f + "\n"
                         + "The pass key is 123. Remember it. 123 is the pass key.\n"
                         + f + "\n"
                         + "What is the pass key? The pass key is ",

@@ -125,23 +125,48 @@ class KernelTest {
         }
     }
 
+    /** The pool rounds inputs of quantized weights as ggml does, then multiplies; checked against the naive rounding. */
     @Test
-    void parallelKernelsCoverAllRows() {
+    void parallelKernelsCoverAllRowsWithGgmlRoundedInputs() {
         try (Parallel pool = new Parallel(2)) {
             for (GgmlType type : types()) {
                 WeightMatrix m = randomMatrix(type, 37, 6);
                 float[] x = randomVector(3 * m.cols(), 7);
+                ActivationFormat format = ActivationFormat.forWeights(type);
+                float[] rounded = NaiveActivationRounding.round(format, x, 0, x.length);
                 float[] batched = new float[3 * m.rows()];
                 float[] single = new float[m.rows()];
                 pool.matmul(m, x, 3, batched);
                 pool.matvec(m, x, single);
                 for (int r = 0; r < m.rows(); r++) {
-                    assertDot(m, r, x, 0, single[r], "parallel matvec");
+                    assertDot(m, r, rounded, 0, single[r], "parallel matvec");
                     for (int i = 0; i < 3; i++) {
-                        assertDot(m, r, x, i * m.cols(), batched[i * m.rows() + r], "parallel matmul");
+                        assertDot(m, r, rounded, i * m.cols(), batched[i * m.rows() + r], "parallel matmul");
                     }
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
+    void activationRoundingMatchesNaiveGgmlReference(GgmlType type) {
+        ActivationFormat format = ActivationFormat.forWeights(type);
+        if (format == ActivationFormat.F32) {
+            return;
+        }
+        float[] x = randomVector(2 * 768 + 3, 8);
+        for (int i = 0; i < 256; i += 7) {
+            x[3 + i] = 0.5f * (i % 3 - 1); // ties and exact zeros
+        }
+        java.util.Arrays.fill(x, 3 + 768, 3 + 768 + 256, 0f); // an all-zero block
+        QuantizedActivations q = new QuantizedActivations();
+        q.quantize(format, x, 3, 2, 768);
+        float[] expected = NaiveActivationRounding.round(format, x, 3, 2 * 768);
+        for (int i = 0; i < expected.length; i++) {
+            // + 0f: a level of 0 is +0 in ggml's integers whatever the input's sign
+            assertEquals(Float.floatToIntBits(expected[i] + 0f), Float.floatToIntBits(q.values()[i] + 0f), format + " value " + i);
+            assertEquals(expected[i] + 0f, q.level(i / 768, i % 768) * q.scale(i / 768, i % 768) + 0f, format + " level " + i);
         }
     }
 
