@@ -4,7 +4,6 @@ import picocli.CommandLine.Command;
 
 @Command(name = "longlm", mixinStandardHelpOptions = true, version = "longlm4j 0.1.0",
         description = "GGUF language models on the CPU with exact Self-Extend for inputs beyond the trained context.",
-        subcommands = {GenerateCommand.class, ScoreCommand.class, InfoCommand.class, ChatCommand.class, ServeCommand.class,
         subcommands = {GenerateCommand.class, ChatCommand.class, ServeCommand.class, ScoreCommand.class, InfoCommand.class,
                 QuantizeCommand.class, BenchCommand.class,
                 PasskeyCommand.class, PerplexityCommand.class, NeedleCommand.class, SweepCommand.class})
