@@ -39,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "tokens already in the cache before each measurement (default ${DEFAULT-VALUE})")
     int depth;
 
-    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512",
+    @Option(names = {"-ub", "--ubatch-size"}, paramLabel = "N", defaultValue = "512",
             description = "prompt tokens per forward pass (default ${DEFAULT-VALUE}, llama-bench's ubatch)")
     int batch;
 
