@@ -159,6 +159,18 @@ final class SweepCommand implements Callable<Integer> {
         } else {
             System.out.printf(Locale.ROOT, "best: --group-size %d --window %d (%s %s)%n", gs[bestG], ws[bestW],
                     passkey ? "accuracy" : "ppl", cells[bestW][bestG]);
+            List<String> ties = new ArrayList<>();
+            for (int w = 0; w < ws.length; w++) {
+                for (int g = 0; g < gs.length; g++) {
+                    if ((w != bestW || g != bestG) && values[w][g] == values[bestW][bestG]) {
+                        ties.add("G" + gs[g] + " W" + ws[w]);
+                    }
+                }
+            }
+            if (!ties.isEmpty()) {
+                // Equal scores: more trials (or a longer length) would separate them.
+                System.out.println("tied with it: " + String.join(", ", ties) + " (more --trials would separate them)");
+            }
         }
     }
 
