@@ -107,9 +107,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
                 float d = Layouts.f16(data, block);
                 float dmin = Layouts.f16(data, block + 2);
+                long low = data.get(Layouts.LONG, block + 4);
+                int high = data.get(Layouts.INT, block + 12);
                 for (int k = 0; k < 8; k++) {
-                    scales[k] = d * KQuantScales.scale(data, block + 4, k);
-                    mins[k] = dmin * KQuantScales.min(data, block + 4, k);
+                    scales[k] = d * KQuantScales.scale(low, high, k);
+                    mins[k] = dmin * KQuantScales.min(low, high, k);
                 }
                 for (int j = 0; j < 4; j++) {
                     long qs = block + 16 + 32L * j;
