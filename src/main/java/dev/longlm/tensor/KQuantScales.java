@@ -21,6 +21,23 @@ final class KQuantScales {
         return j < 4 ? at(data, table, j + 4) & 63 : (at(data, table, j + 4) >>> 4) | ((at(data, table, j) >>> 6) << 4);
     }
 
+    /**
+     * {@link #scale} from the table read as one little-endian long (bytes 0-7) and int (bytes 8-11):
+     * two loads per super-block instead of one or two bounds-checked byte loads per value, for kernels.
+     */
+    static int scale(long low, int high, int j) {
+        return j < 4 ? byteOf(low, high, j) & 63 : (byteOf(low, high, j + 4) & 0xF) | ((byteOf(low, high, j - 4) >>> 6) << 4);
+    }
+
+    /** {@link #min} from the table read as in {@link #scale(long, int, int)}. */
+    static int min(long low, int high, int j) {
+        return j < 4 ? byteOf(low, high, j + 4) & 63 : (byteOf(low, high, j + 4) >>> 4) | ((byteOf(low, high, j) >>> 6) << 4);
+    }
+
+    private static int byteOf(long low, int high, int k) {
+        return k < 8 ? (int) (low >>> (8 * k)) & 0xFF : (high >>> (8 * (k - 8))) & 0xFF;
+    }
+
     private static int at(MemorySegment data, long table, int k) {
         return data.get(Layouts.BYTE, table + k) & 0xFF;
     }

@@ -96,6 +96,10 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
         int blocks = cols / 256;
         int lanes = F.length();
         float[] xSums = VectorKernels.groupSums(x, xOffset, cols);
+        // The super-block's eight scales and mins, decoded once before its vector loop so that
+        // the loop holds only vector work.
+        float[] scales = new float[8];
+        float[] mins = new float[8];
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F);
@@ -103,6 +107,12 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
                 float d = Layouts.f16(data, block);
                 float dmin = Layouts.f16(data, block + 2);
+                long low = data.get(Layouts.LONG, block + 4);
+                int high = data.get(Layouts.INT, block + 12);
+                for (int k = 0; k < 8; k++) {
+                    scales[k] = d * KQuantScales.scale(low, high, k);
+                    mins[k] = dmin * KQuantScales.min(low, high, k);
+                }
                 for (int j = 0; j < 4; j++) {
                     long qs = block + 16 + 32L * j;
                     int xo = xOffset + b * 256 + 64 * j;
@@ -114,10 +124,9 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                         hi = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0))
                                 .fma(FloatVector.fromArray(F, x, xo + 32 + l), hi);
                     }
-                    acc = lo.fma(FloatVector.broadcast(F, d * KQuantScales.scale(data, block + 4, 2 * j)), acc);
-                    acc = hi.fma(FloatVector.broadcast(F, d * KQuantScales.scale(data, block + 4, 2 * j + 1)), acc);
-                    minTerm += dmin * KQuantScales.min(data, block + 4, 2 * j) * xSums[8 * b + 2 * j]
-                            + dmin * KQuantScales.min(data, block + 4, 2 * j + 1) * xSums[8 * b + 2 * j + 1];
+                    acc = lo.fma(FloatVector.broadcast(F, scales[2 * j]), acc);
+                    acc = hi.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc);
+                    minTerm += mins[2 * j] * xSums[8 * b + 2 * j] + mins[2 * j + 1] * xSums[8 * b + 2 * j + 1];
                 }
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;

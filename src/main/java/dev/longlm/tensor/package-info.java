@@ -10,7 +10,12 @@
  *       {@code matmul} dequantizes 4-row weight tiles once per L2-sized block of inputs.</li>
  *   <li>{@link dev.longlm.tensor.Quantizer}: floats to block bytes, byte-identical to ggml's
  *       reference quantizers (what llama-quantize writes without an importance matrix).</li>
- *   <li>{@link dev.longlm.tensor.Parallel}: splits row ranges over a fixed thread pool.</li>
+ *   <li>{@link dev.longlm.tensor.Parallel}: splits row ranges over a fixed thread pool; its
+ *       {@code matvec}/{@code matmul} first round the inputs of quantized weights to ggml's 8-bit
+ *       activation formats ({@link dev.longlm.tensor.ActivationFormat},
+ *       {@link dev.longlm.tensor.QuantizedActivations}), as llama.cpp's CPU backend does, so outputs
+ *       match llama.cpp's; F32/F16/BF16 weights keep F32 inputs. The kernels' own
+ *       {@code matvec}/{@code matmul} take inputs as given.</li>
  * </ul>
  *
  * Exactness holds because Java float arithmetic is IEEE-strict and never fused, and ggml's
