@@ -116,6 +116,8 @@ public final class FusedAttention {
         float[] values = cache.values(layer);
         float[] ring = cache.windowKeys(layer);
         int window = cache.scheme().window();
+        // Ring slot of key j is j % W; stepped along with j instead of divided per key.
+        int ringSlot = near && window > 0 ? from % window : 0;
         for (int t0 = from; t0 < to; t0 += TILE) {
             int t1 = Math.min(to, t0 + TILE);
             for (int j = t0; j < t1; j++) {
@@ -129,7 +131,10 @@ public final class FusedAttention {
                     keyOffset = (j - start) * kvDim + headOffset;
                 } else {
                     keySource = ring;
-                    keyOffset = (j % window) * kvDim + headOffset;
+                    keyOffset = ringSlot * kvDim + headOffset;
+                }
+                if (near && ++ringSlot == window) {
+                    ringSlot = 0;
                 }
                 // one pass over the key for every query head of the group
                 FloatArrays.dotMany(querySource, qBase, headDim, group, keySource, keyOffset, headDim, s.scores, j - t0, TILE);
