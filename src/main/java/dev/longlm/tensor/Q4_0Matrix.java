@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * element j + 16 in its high nibble; value = (q - 8)·d.
  */
 public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK_BYTES = GgmlType.Q4_0.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;

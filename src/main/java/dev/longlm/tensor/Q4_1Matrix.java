@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 /** Q4_1: blocks of 32 as {@code f16 d, f16 m, 16 bytes of nibbles}; value = q·d + m. */
 public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 20;
+    private static final int BLOCK_BYTES = GgmlType.Q4_1.bytesPerBlock();
 
     public Q4_1Matrix {
         Layouts.check(GgmlType.Q4_1, data, rows, cols);

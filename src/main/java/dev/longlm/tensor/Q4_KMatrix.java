@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * the next 32; value = d·scale·q - dmin·min per 32-value sub-block.
  */
 public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 144;
+    private static final int BLOCK_BYTES = GgmlType.Q4_K.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;

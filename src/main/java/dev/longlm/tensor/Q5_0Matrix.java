@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * with bit j of the high word the fifth bit of element j.
  */
 public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 22;
+    private static final int BLOCK_BYTES = GgmlType.Q5_0.bytesPerBlock();
 
     public Q5_0Matrix {
         Layouts.check(GgmlType.Q5_0, data, rows, cols);

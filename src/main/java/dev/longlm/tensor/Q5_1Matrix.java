@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 /** Q5_1: blocks of 32 as {@code f16 d, f16 m, u32 high bits, 16 bytes of low nibbles}; value = q·d + m. */
 public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 24;
+    private static final int BLOCK_BYTES = GgmlType.Q5_1.bytesPerBlock();
 
     public Q5_1Matrix {
         Layouts.check(GgmlType.Q5_1, data, rows, cols);

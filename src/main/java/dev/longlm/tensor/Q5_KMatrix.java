@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * bit 2i of {@code qh[l]} belongs to value l and bit 2i+1 to value 32 + l.
  */
 public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 176;
+    private static final int BLOCK_BYTES = GgmlType.Q5_K.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;

@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * values uses 64 low-nibble bytes and 32 high-bit bytes, four values per position l.
  */
 public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 210;
+    private static final int BLOCK_BYTES = GgmlType.Q6_K.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;

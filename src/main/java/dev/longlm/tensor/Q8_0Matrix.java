@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 
 /** Q8_0: blocks of 32 as {@code f16 d, 32 signed bytes}; value = q·d. */
 public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
-    private static final int BLOCK_BYTES = 34;
+    private static final int BLOCK_BYTES = GgmlType.Q8_0.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
