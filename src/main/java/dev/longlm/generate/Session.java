@@ -40,6 +40,8 @@ public final class Session {
     /** Tokens per decode call (llama.cpp's -b); only llama.cpp's Self-Extend acts between calls. */
     private int decodeCallSize = LLAMACPP_DEFAULT_BATCH;
     private InferenceState lastOnly;
+    /** Reused by {@link #decode} so a decode step allocates no input array. */
+    private final int[] decodeToken = new int[1];
     private InferenceState everyPosition;
 
     public Session(Model model, ContextMethod method, int capacity, int batchSize, Parallel pool) {
@@ -130,7 +132,8 @@ public final class Session {
 
     /** Appends one token (decoding) and returns the logits for the next. */
     public float[] decode(int token) {
-        return append(new int[]{token}, 0, 1, null);
+        decodeToken[0] = token;
+        return append(decodeToken, 0, 1, null);
     }
 
     /**
