@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.longlm.golden.GoldenJson.ints;
+
 /**
  * The shipped model against llama.cpp 0.5.0's own outputs (fixtures made by
  * tools/golden/make-fixtures.sh with tools/golden/llama_golden.c).
@@ -110,13 +112,5 @@ class LlamaCppGoldenTest {
                 new Sampler(SamplingParameters.GREEDY, model.config().vocabSize()), null, null);
         assertArrayEquals(expected, result.tokens());
         assertEquals(golden.get("text").asText(), result.text());
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

@@ -22,6 +22,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.longlm.golden.GoldenJson.ints;
+
 /**
  * The self-extend-llamacpp method against llama.cpp's own {@code llama-completion -gan/-gaw} greedy
  * answers on passkey prompts (fixture: tools/golden/passkey_ga.py): same prompt tokens, same
@@ -80,13 +82,5 @@ class LlamaCppSelfExtendGoldenTest {
         assertTrue(matched >= runs - 3, matched + "/" + runs + " identical; " + mismatches);
         System.out.println("self-extend-llamacpp: " + matched + "/" + runs + " runs identical to llama.cpp over 8 tokens, "
                 + answersMatched + " with the same answer");
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }
