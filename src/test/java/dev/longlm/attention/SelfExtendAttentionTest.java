@@ -101,7 +101,10 @@ class SelfExtendAttentionTest {
         float[] plain = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.ADJACENT_PAIRS, SelfExtend.NONE, n);
         float[] g1 = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.ADJACENT_PAIRS, SelfExtend.of(1, 64), n);
         float[] wideWindow = fused(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.ADJACENT_PAIRS, SelfExtend.of(4, 128), n);
-        assertArrayEquals(plain, g1, 0f);
+        // G = 1 takes the plain code path, so this is bit-for-bit in steady state; the 1e-6 is
+        // asserted because FloatVector.reduceLanes has no specified order and an interpreted or C1
+        // run can differ from the C2 intrinsic by one ulp (seen once: 3e-8 at one output).
+        assertArrayEquals(plain, g1, 1e-6f);
         assertArrayEquals(plain, wideWindow, 1e-6f);
     }
 
