@@ -34,6 +34,23 @@ final class KQuantScales {
         return j < 4 ? byteOf(low, high, j + 4) & 63 : (byteOf(low, high, j + 4) >>> 4) | ((byteOf(low, high, j) >>> 6) << 4);
     }
 
+    /**
+     * All eight 6-bit scales as the bytes of a long (scale j in byte j), from the table's first and
+     * third little-endian ints — ggml's {@code kmask} unpacking, a few word operations for the lot.
+     */
+    static long scalesOf(int word0, int word2) {
+        int first = word0 & 0x3f3f3f3f;
+        int second = (word2 & 0x0f0f0f0f) | (((word0 >>> 6) & 0x03030303) << 4);
+        return Integer.toUnsignedLong(first) | ((long) second << 32);
+    }
+
+    /** All eight 6-bit mins as the bytes of a long, from the table's second and third ints (see {@link #scalesOf}). */
+    static long minsOf(int word1, int word2) {
+        int first = word1 & 0x3f3f3f3f;
+        int second = ((word2 >>> 4) & 0x0f0f0f0f) | (((word1 >>> 6) & 0x03030303) << 4);
+        return Integer.toUnsignedLong(first) | ((long) second << 32);
+    }
+
     private static int byteOf(long low, int high, int k) {
         return k < 8 ? (int) (low >>> (8 * k)) & 0xFF : (high >>> (8 * (k - 8))) & 0xFF;
     }

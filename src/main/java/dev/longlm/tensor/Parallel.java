@@ -101,8 +101,9 @@ public final class Parallel implements AutoCloseable {
         }
         synchronized (this) {
             activations.quantize(format, x, xOffset, 1, w.cols());
-            float[] rounded = activations.values();
-            forRange(w.rows(), (s, e) -> w.matvec(rounded, 0, out, outOffset, s, e));
+            w.prepare(activations);
+            QuantizedActivations rounded = activations;
+            forRange(w.rows(), (s, e) -> w.matvec(rounded, out, outOffset, s, e));
         }
     }
 

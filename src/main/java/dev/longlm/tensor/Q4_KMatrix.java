@@ -3,6 +3,7 @@ package dev.longlm.tensor;
 import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorOperators;
 
@@ -20,6 +21,9 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
     private static final VectorSpecies<Byte> B = VectorKernels.B;
+
+    /** Activation order for {@link #matvec(QuantizedActivations, float[], int, int, int)}: 64 bytes hold two 64-value chunks. */
+    static final LevelPlanes PLANES = LevelPlanes.nibbles("Q4_K", (byteIndex, high) -> 64 * (byteIndex / 32) + (high ? 32 : 0) + byteIndex % 32);
 
     public Q4_KMatrix {
         Layouts.check(GgmlType.Q4_K, data, rows, cols);
@@ -127,6 +131,71 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     acc = lo.fma(FloatVector.broadcast(F, scales[2 * j]), acc);
                     acc = hi.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc);
                     minTerm += mins[2 * j] * xSums[8 * b + 2 * j] + mins[2 * j + 1] * xSums[8 * b + 2 * j + 1];
+                }
+            }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
+        }
+    }
+
+    @Override
+    public void prepare(QuantizedActivations x) {
+        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
+            x.planes(PLANES);
+        }
+    }
+
+    /**
+     * Integer kernel against Q8_K levels a with scale da: per sub-block s of 32,
+     * {@code Σ (d·sc_s·q − dmin·m_s)·a·da = d·da·sc_s·Σ q·a − dmin·da·m_s·Σ a}. Each 64-byte load of
+     * nibbles is two 64-value chunks (four sub-blocks); the 6-bit scales and mins are unpacked with
+     * ggml's 32-bit masks rather than one branchy lookup per sub-block.
+     */
+    @Override
+    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
+            integerMatvec(x, out, outOffset, rowStart, rowEnd);
+        } else {
+            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
+        }
+    }
+
+    /** The integer kernel whatever the hardware (tests call it directly; it is slow without 512-bit vectors). */
+    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        var s16 = IntegerKernels.S;
+        var f16 = IntegerKernels.F;
+        short[] planes = x.planes(PLANES);
+        float[] activationScales = x.scales();
+        int[] sums16 = x.sums16();
+        int blocks = cols / 256;
+        float[] scale = new float[8];
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(f16);
+            float minTerm = 0;
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float d = Layouts.f16(data, block) * activationScales[b];
+                float dmin = Layouts.f16(data, block + 2) * activationScales[b];
+                int u0 = data.get(Layouts.INT, block + 4);
+                int u1 = data.get(Layouts.INT, block + 8);
+                int u2 = data.get(Layouts.INT, block + 12);
+                long scales = KQuantScales.scalesOf(u0, u2);
+                long mins = KQuantScales.minsOf(u1, u2);
+                int minDot = 0;
+                for (int k = 0; k < 8; k++) {
+                    scale[k] = d * (int) ((scales >>> (8 * k)) & 0xFF);
+                    minDot += (int) ((mins >>> (8 * k)) & 0xFF) * (sums16[16 * b + 2 * k] + sums16[16 * b + 2 * k + 1]);
+                }
+                minTerm += dmin * minDot;
+                for (int half = 0; half < 2; half++) {
+                    int p = 256 * b + 128 * half;
+                    ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 16 + 64L * half, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector low = w.and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p))
+                            .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 64)));
+                    ShortVector high = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 32))
+                            .add(w.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(s16, planes, p + 96)));
+                    int sb = 4 * half; // low nibbles: sub-blocks sb, sb + 2; high nibbles: sb + 1, sb + 3
+                    acc = IntegerKernels.pairSums(low).fma(IntegerKernels.halves(scale[sb], scale[sb + 2]), acc);
+                    acc = IntegerKernels.pairSums(high).fma(IntegerKernels.halves(scale[sb + 1], scale[sb + 3]), acc);
                 }
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;

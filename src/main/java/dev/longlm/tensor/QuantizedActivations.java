@@ -1,5 +1,10 @@
 package dev.longlm.tensor;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+
 /**
  * A reusable buffer of input rows rounded to an {@link ActivationFormat} exactly as ggml's
  * {@code quantize_row_q8_0} (x86 AVX form), {@code quantize_row_q8_1} and
@@ -14,6 +19,11 @@ public final class QuantizedActivations {
     private byte[] levels = new byte[0];
     private float[] scales = new float[0];
     private float[] values = new float[0];
+    /** Sums of the levels of each 16 consecutive inputs (ggml's {@code bsums} of Q8_K), for kernels that fold an offset or min. */
+    private int[] sums16 = new int[0];
+    /** Reordered levels per {@link LevelPlanes}, valid for the current contents; rebuilt on request after each {@link #quantize}. */
+    private final Map<LevelPlanes, short[]> planes = new IdentityHashMap<>();
+    private final Set<LevelPlanes> planesValid = Collections.newSetFromMap(new IdentityHashMap<>());
 
     public ActivationFormat format() {
         return format;
@@ -55,6 +65,10 @@ public final class QuantizedActivations {
             levels = new byte[count];
             values = new float[count];
         }
+        if (sums16.length < count / 16) {
+            sums16 = new int[count / 16];
+        }
+        planesValid.clear();
         int blocks = count / format.blockSize();
         if (scales.length < blocks) {
             scales = new float[Math.max(blocks, count / 32)];
@@ -67,6 +81,54 @@ public final class QuantizedActivations {
                 scales[b] = roundQ8_0(x, xOffset + at, levels, values, at);
             }
         }
+        for (int g = 0; g < count / 16; g++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) {
+                sum += levels[16 * g + j];
+            }
+            sums16[g] = sum;
+        }
+    }
+
+    /** The 8-bit levels, {@code rows × cols} (the kernels' view of {@link #level}). */
+    byte[] levels() {
+        return levels;
+    }
+
+    /** One scale per block of {@code format().blockSize()} levels, in order. */
+    float[] scales() {
+        return scales;
+    }
+
+    /** {@code sums16()[g]} = the sum of levels {@code 16g … 16g + 15}. */
+    int[] sums16() {
+        return sums16;
+    }
+
+    /**
+     * The levels reordered by {@code layout} (as 16-bit values). Built on the first request after
+     * each {@link #quantize}, so call it once before handing the buffer to several threads.
+     */
+    short[] planes(LevelPlanes layout) {
+        short[] p = planes.get(layout);
+        int count = rows * cols;
+        if (p == null || p.length < count) {
+            p = new short[count];
+            planes.put(layout, p);
+            planesValid.remove(layout);
+        }
+        if (planesValid.add(layout)) {
+            if (count % layout.span() != 0) {
+                throw new IllegalArgumentException(cols + " columns cannot be laid out as " + layout.name());
+            }
+            int[] order = layout.order();
+            for (int base = 0; base < count; base += layout.span()) {
+                for (int i = 0; i < order.length; i++) {
+                    p[base + i] = levels[base + order[i]];
+                }
+            }
+        }
+        return p;
     }
 
     /**

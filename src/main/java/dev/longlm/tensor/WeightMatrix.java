@@ -23,6 +23,23 @@ public interface WeightMatrix {
     void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd);
 
     /**
+     * {@link #matvec} on one input row already rounded to this type's {@link ActivationFormat}
+     * ({@code x.rows() == 1}). Types with integer kernels multiply the 8-bit levels directly, as ggml
+     * does; the default uses the rounded values as floats. {@link #prepare} must have been called on
+     * {@code x} first.
+     */
+    default void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        matvec(x.values(), 0, out, outOffset, rowStart, rowEnd);
+    }
+
+    /**
+     * Derives, once per product and before threads share {@code x}, what
+     * {@link #matvec(QuantizedActivations, float[], int, int, int)} reads (e.g. reordered levels).
+     */
+    default void prepare(QuantizedActivations x) {
+    }
+
+    /**
      * Batched product for prompt processing: for each of the {@code n} vectors {@code x[i·cols …]},
      * {@code out[i·rows + r] = Σ_c W[r][c] · x[i·cols + c]} for {@code r} in {@code [rowStart, rowEnd)}.
      * Implementations tile so that each weight row is read once per tile of inputs.

@@ -50,6 +50,7 @@ public class MatvecBenchmark {
     private float[] xs;
     private float[] outs;
     private final QuantizedActivations activations = new QuantizedActivations();
+    private final QuantizedActivations rounded = new QuantizedActivations();
 
     @Setup
     public void setUp() {
@@ -69,8 +70,23 @@ public class MatvecBenchmark {
             xs[i] = (float) rnd.nextGaussian();
         }
         System.arraycopy(xs, 0, x, 0, SIZE);
+        ActivationFormat format = ActivationFormat.forWeights(t);
+        if (format != ActivationFormat.F32) {
+            rounded.quantize(format, x, 0, 1, SIZE);
+        }
         out = new float[SIZE];
         outs = new float[BATCH * SIZE];
+    }
+
+    /** The engine's decode path: the input rounded to the type's activation format once, then the (integer, where one exists) kernel. */
+    @Benchmark
+    public float[] matvecRounded() {
+        if (rounded.format() == ActivationFormat.F32) {
+            return matvec();
+        }
+        matrix.prepare(rounded);
+        matrix.matvec(rounded, out, 0, 0, SIZE);
+        return out;
     }
 
     @Benchmark

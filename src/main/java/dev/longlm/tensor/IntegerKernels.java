@@ -1,0 +1,47 @@
+package dev.longlm.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Shared pieces of the integer matvec kernels, which multiply weight levels with 8-bit activation
+ * levels in 16-bit lanes (as ggml multiplies them in 8-bit lanes) instead of widening both to
+ * floats. The Vector API has no widening byte dot product (x86 {@code vpmaddubsw}/{@code vpdpbusd}),
+ * so a lane holds one weight level (at most 6 bits) times one activation level, two such products
+ * are summed per lane, and pairs of lanes are then summed into 32-bit lanes and converted once per
+ * sub-block. With 512-bit vectors this does about 2.4× the work per instruction of widening to
+ * floats (MatvecBenchmark); with narrower vectors it does not pay, so the float kernels remain.
+ */
+final class IntegerKernels {
+    /**
+     * Whether the integer kernels run: they need 512-bit vectors, and
+     * {@code -Dlonglm.kernels=float} turns them off to compare with the float kernels.
+     */
+    static final boolean ENABLED = ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+            && !"float".equals(System.getProperty("longlm.kernels"));
+
+    static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    /** The upper 8 of 16 float lanes: after {@link #pairSums} they hold the second 32-value group of a 64-byte load. */
+    static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, 0xFF00L);
+
+    private IntegerKernels() {
+    }
+
+    /** Sums lanes {@code 2i} and {@code 2i + 1} of {@code v} (as signed 16-bit) into float lane {@code i}. */
+    static FloatVector pairSums(ShortVector v) {
+        IntVector i = v.reinterpretAsInts();
+        return (FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16))
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** {@code lower} in lanes 0-7 and {@code upper} in lanes 8-15. */
+    static FloatVector halves(float lower, float upper) {
+        return FloatVector.broadcast(F, lower).blend(upper, UPPER_HALF);
+    }
+}
