@@ -32,11 +32,15 @@ final class IntegerKernels {
     private IntegerKernels() {
     }
 
-    /** Sums lanes {@code 2i} and {@code 2i + 1} of {@code v} (as signed 16-bit) into float lane {@code i}. */
+    /**
+     * Sums lanes {@code 2i} and {@code 2i + 1} of {@code v} (as signed 16-bit) into float lane {@code i}.
+     * Seen as 32-bit lanes {@code L + H·2^16}, multiplying by {@code 0x10001} puts {@code L + H} (mod
+     * 2^16) in the upper half, which an arithmetic shift extracts: exact while {@code |L + H| < 2^15},
+     * which holds for the kernels' sums. Fewer operations than shifting both halves out matters: a
+     * kernel's vector calls count against C2's inlining budget.
+     */
     static FloatVector pairSums(ShortVector v) {
-        IntVector i = v.reinterpretAsInts();
-        return (FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(i.lanewise(VectorOperators.ASHR, 16))
+        return (FloatVector) v.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16)
                 .convert(VectorOperators.I2F, 0);
     }
 

@@ -21,6 +21,8 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
     private static final VectorSpecies<Byte> B = VectorKernels.B;
+    private static final VectorSpecies<Short> S = IntegerKernels.S;
+    private static final VectorSpecies<Float> IF = IntegerKernels.F;
 
     /** Activation order for {@link #matvec(QuantizedActivations, float[], int, int, int)}: 64 bytes hold two 64-value chunks. */
     static final LevelPlanes PLANES = LevelPlanes.nibbles("Q4_K", (byteIndex, high) -> 64 * (byteIndex / 32) + (high ? 32 : 0) + byteIndex % 32);
@@ -161,11 +163,14 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
 
     /** The integer kernel whatever the hardware (tests call it directly; it is slow without 512-bit vectors). */
     void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        var s16 = IntegerKernels.S;
-        var f16 = IntegerKernels.F;
-        short[] planes = x.planes(PLANES);
-        float[] activationScales = x.scales();
-        int[] sums16 = x.sums16();
+        integerMatvec(x.planes(PLANES), x.scales(), x.sums16(), out, outOffset, rowStart, rowEnd);
+    }
+
+    // Kept apart from the QuantizedActivations accessors: inlining those into the kernel used up
+    // C2's inlining budget, left Vector API calls out of line and made it 2× slower.
+    private void integerMatvec(short[] planes, float[] activationScales, int[] sums16, float[] out, int outOffset, int rowStart, int rowEnd) {
+        var s16 = S;
+        var f16 = IF;
         int blocks = cols / 256;
         float[] scale = new float[8];
         for (int r = rowStart; r < rowEnd; r++) {

@@ -3,6 +3,10 @@ package dev.longlm.tensor;
 import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorOperators;
 
@@ -20,6 +24,21 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
     private static final VectorSpecies<Byte> B = VectorKernels.B;
+    private static final VectorSpecies<Short> S = IntegerKernels.S;
+    private static final VectorSpecies<Float> IF = IntegerKernels.F;
+
+    /** Activation order for the integer kernel: in each half's 64 low-nibble bytes, byte i holds value i (low) and i + 64 (high). */
+    static final LevelPlanes PLANES = LevelPlanes.nibbles("Q6_K", (byteIndex, high) -> byteIndex + (high ? 64 : 0));
+
+    // Integer kernel constants (see integerMatvec). Lane t < 16 covers low-nibble bytes 0-31 of a half,
+    // lanes 16-31 bytes 32-63; both read the 2-bit highs of qh byte pair t mod 16, from different fields.
+    private static final VectorShuffle<Short> DUPLICATE_LOWER_16 = VectorShuffle.fromOp(IntegerKernels.S, t -> t % 16);
+    /** Lanes 16-31, whose values take the next 2-bit field of each qh byte (see halfDot). */
+    private static final VectorMask<Short> UPPER_16 = VectorMask.fromLong(IntegerKernels.S, 0xFFFF0000L);
+
+    /** After pair sums, float lane u holds values of 16-value group u / 4 of the low planes (4 + u / 4 of the high ones). */
+    private static final VectorShuffle<Float> LOW_SCALES = VectorShuffle.fromOp(IntegerKernels.F, u -> u / 4);
+    private static final VectorShuffle<Float> HIGH_SCALES = VectorShuffle.fromOp(IntegerKernels.F, u -> 4 + u / 4);
 
     public Q6_KMatrix {
         Layouts.check(GgmlType.Q6_K, data, rows, cols);
@@ -144,5 +163,80 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
         }
+    }
+
+    @Override
+    public void prepare(QuantizedActivations x) {
+        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
+            x.planes(PLANES);
+        }
+    }
+
+    @Override
+    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
+            integerMatvec(x, out, outOffset, rowStart, rowEnd);
+        } else {
+            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
+        }
+    }
+
+    /**
+     * Integer kernel against Q8_K levels a with scale da: {@code Σ d·sc_g·(q − 32)·a·da} over 16-value
+     * groups g is {@code d·da·(Σ_g sc_g·Σ q·a − 32·Σ_g sc_g·Σ a)}, so the 6-bit values stay unsigned
+     * (0-63), a 16-bit lane holds two products, and the −32 is applied once per group via the level sums.
+     */
+    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        integerMatvec(x.planes(PLANES), x.scales(), x.sums16(), out, outOffset, rowStart, rowEnd);
+    }
+
+    private void integerMatvec(short[] planes, float[] activationScales, int[] sums16, float[] out, int outOffset, int rowStart, int rowEnd) {
+        int blocks = cols / 256;
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            float sum = 0;
+            FloatVector offset = FloatVector.zero(IF);
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float dd = Layouts.f16(data, block + 208) * activationScales[b];
+                FloatVector scales = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, block + 192, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, IF, 0)).mul(dd);
+                offset = scales.fma((FloatVector) IntVector.fromArray(IntVector.SPECIES_512, sums16, 16 * b).convert(VectorOperators.I2F, 0), offset);
+                int p = 256 * b;
+                sum += dd * (quarterDot(block, 0, false, planes, p) + quarterDot(block, 0, true, planes, p)
+                        + quarterDot(block, 1, false, planes, p + 128) + quarterDot(block, 1, true, planes, p + 128));
+            }
+            out[outOffset + r] = sum - 32 * offset.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * {@code Σ_g sc_g·Σ q·a} over the values in the low ({@code highNibbles} false) or high nibbles of
+     * one half (128 values) of the super-block at {@code block}: one 64-byte load of low nibbles (lane
+     * t < 16: bytes 0-31, lanes 16-31: bytes 32-63) and its 32 bytes of high bits, duplicated so both
+     * lane halves see the qh byte pair t mod 16. Methods of their own, returning a float: written
+     * inline the kernel exceeded C2's inlining budget and ran at half speed.
+     */
+    private float quarterDot(long block, int half, boolean highNibbles, short[] planes, int p) {
+        var s16 = S;
+        ShortVector highs = ((ShortVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, block + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN)
+                .reinterpretShape(s16, 0)).rearrange(DUPLICATE_LOWER_16);
+        // Lanes 16-31 use fields 1 and 3 where lanes 0-15 use 0 and 2: shifting them by 2 first lets every
+        // plane move its field to bits 4-5 with one uniform shift (per-lane shift counts ran 3× slower).
+        highs = highs.blend(highs.lanewise(VectorOperators.LSHR, 2), UPPER_16);
+        ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 64L * half, ByteOrder.LITTLE_ENDIAN);
+        ShortVector first;
+        ShortVector second;
+        if (highNibbles) {
+            first = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(highs.and((short) 0x30));
+            second = w.lanewise(VectorOperators.LSHR, 12).or(highs.lanewise(VectorOperators.LSHR, 8).and((short) 0x30));
+        } else {
+            first = w.and((short) 0xF).or(highs.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
+            second = w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(highs.lanewise(VectorOperators.LSHR, 4).and((short) 0x30));
+        }
+        int plane = highNibbles ? 32 : 0;
+        ShortVector products = first.mul(ShortVector.fromArray(s16, planes, p + plane)).add(second.mul(ShortVector.fromArray(s16, planes, p + plane + 64)));
+        FloatVector scales = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, block + 192 + 8L * half, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, IF, 0);
+        return IntegerKernels.pairSums(products).mul(scales.rearrange(highNibbles ? HIGH_SCALES : LOW_SCALES)).reduceLanes(VectorOperators.ADD);
     }
 }

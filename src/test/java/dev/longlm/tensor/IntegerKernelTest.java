@@ -76,6 +76,11 @@ class IntegerKernelTest {
     }
 
     @Test
+    void q6_KMatchesDoubleReference() {
+        assertMatchesReference(GgmlType.Q6_K, (m, x, out, s, e) -> ((Q6_KMatrix) m).integerMatvec(x, out, 0, s, e));
+    }
+
+    @Test
     void levelPlanesReorderEachSpan() {
         QuantizedActivations x = randomActivations(GgmlType.Q4_K, 512, 7);
         short[] p = x.planes(Q4_KMatrix.PLANES);
