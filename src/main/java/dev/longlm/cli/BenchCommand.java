@@ -8,6 +8,7 @@ import dev.longlm.bench.SpeedBenchmark;
 import dev.longlm.bench.Stats;
 import dev.longlm.model.Model;
 import dev.longlm.tensor.Parallel;
+import dev.longlm.tensor.WeightMatrices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,6 +65,7 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println(json(r, settings, pool.threads()));
             } else {
                 String file = modelOptions.modelPath().getFileName().toString();
+                System.err.println("kernels: " + WeightMatrices.kernels());
                 System.out.printf("| model | threads | method | test | t/s |%n|---|---|---|---|---|%n");
                 String at = depth > 0 ? " @ d" + depth : "";
                 if (r.promptTokensPerSecond() != null) {
@@ -94,9 +96,9 @@ final class BenchCommand implements Callable<Integer> {
                     r.genTokensPerSecond().mean(), r.genTokensPerSecond().sd()));
         }
         b.append(String.format(Locale.ROOT, "\"n_prompt\": %d, \"n_gen\": %d, \"repetitions\": %d, \"ctx_depth\": %d, "
-                        + "\"batch\": %d, \"threads\": %d, \"method\": \"%s\"}",
+                        + "\"batch\": %d, \"threads\": %d, \"method\": \"%s\", \"kernels\": \"%s\"}",
                 s.promptTokens(), s.genTokens(), s.repetitions(), s.depth(), s.batch(), threads,
-                s.method().describe().replace("\"", "'")));
+                s.method().describe().replace("\"", "'"), WeightMatrices.kernels()));
         return b.toString();
     }
 

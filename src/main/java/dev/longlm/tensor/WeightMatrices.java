@@ -37,6 +37,14 @@ public final class WeightMatrices {
     public static final List<GgmlType> SUPPORTED = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
             GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
 
+    /**
+     * Which decode kernels this machine runs: "int16x32" where 512-bit vectors let quantized types
+     * multiply 8-bit activation levels in 16-bit lanes, "float" otherwise (or with -Dlonglm.kernels=float).
+     */
+    public static String kernels() {
+        return IntegerKernels.ENABLED ? "int16x32" : "float";
+    }
+
     public static boolean isSupported(GgmlType type) {
         return SUPPORTED.contains(type);
     }
