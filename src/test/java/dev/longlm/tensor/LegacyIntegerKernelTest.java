@@ -9,4 +9,9 @@ class LegacyIntegerKernelTest {
     void q4_0MatchesDoubleReference() {
         IntegerKernelTest.assertMatchesReference(GgmlType.Q4_0, (m, x, out, s, e) -> ((Q4_0Matrix) m).integerMatvec(x, out, 0, s, e));
     }
+
+    @Test
+    void q8_0MatchesDoubleReference() {
+        IntegerKernelTest.assertMatchesReference(GgmlType.Q8_0, (m, x, out, s, e) -> ((Q8_0Matrix) m).integerMatvec(x, out, 0, s, e));
+    }
 }
