@@ -3,7 +3,10 @@ package dev.longlm.tensor;
 import dev.longlm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -16,6 +19,18 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
     private static final VectorSpecies<Float> F = VectorKernels.F;
     private static final VectorSpecies<Byte> B = VectorKernels.B;
+
+    /**
+     * Activation order for the integer kernel: 16-bit lane t of two blocks' 64 levels holds values
+     * 2t (low byte) and 2t + 1 (high byte), so the even values come first, then the odd ones.
+     */
+    static final LevelPlanes PLANES = new LevelPlanes("Q8_0", 64, evenThenOdd());
+    /** Lanes 16-31: the second block's bytes come from a load 2 bytes further on, past its scale. */
+    private static final VectorMask<Short> SECOND_BLOCK = VectorMask.fromLong(IntegerKernels.S, 0xFFFF0000L);
+    /** Int lanes 0-7 take (in their upper half) the first block's f16 scale, short 0; lanes 8-15 the second's, short 17. */
+    private static final VectorShuffle<Short> SCALES = VectorShuffle.fromOp(IntegerKernels.S, i -> i < 16 ? 0 : 17);
+    /** Float lane i takes activation scale i / 8. */
+    private static final VectorShuffle<Float> EXPAND8 = VectorShuffle.fromOp(IntegerKernels.F, i -> i / 8);
 
     public Q8_0Matrix {
         Layouts.check(GgmlType.Q8_0, data, rows, cols);
@@ -80,5 +95,66 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
         }
+    }
+
+    @Override
+    public void prepare(QuantizedActivations x) {
+        if (integer(x)) {
+            x.planes(PLANES);
+        }
+    }
+
+    @Override
+    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (integer(x)) {
+            integerMatvec(x, out, outOffset, rowStart, rowEnd);
+        } else {
+            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
+        }
+    }
+
+    private boolean integer(QuantizedActivations x) {
+        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_0 && cols % 64 == 0;
+    }
+
+    /**
+     * Integer kernel against Q8_0 levels a with scales da, two blocks (64 values) per step:
+     * {@code Σ q·d·a·da = d·da·Σ q·a}. Each 16-bit lane holds two weight bytes of one block, sign
+     * extended by shifts; their two products with the levels (at most 2·127·127 = 32258) are summed
+     * in the lane, pairs of lanes give eight partial sums per block as floats, and one FMA applies
+     * d·da, built with vector ops as in {@link Q4_0Matrix#f16Scales}. Needs {@code cols % 64 == 0};
+     * tests call it directly on any hardware.
+     */
+    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        var s16 = IntegerKernels.S;
+        short[] planes = x.planes(PLANES);
+        float[] activationScales = x.scales();
+        int blocks = cols / 32;
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(IntegerKernels.F);
+            for (int b = 0; b < blocks; b += 2, block += 2 * BLOCK_BYTES) {
+                // both loads end within the two blocks' 68 bytes
+                ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 2, ByteOrder.LITTLE_ENDIAN)
+                        .blend(ShortVector.fromMemorySegment(s16, data, block + 4, ByteOrder.LITTLE_ENDIAN), SECOND_BLOCK);
+                int p = 32 * b;
+                ShortVector sum = w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(s16, planes, p))
+                        .add(w.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(s16, planes, p + 32)));
+                FloatVector d = Q4_0Matrix.f16Scales(ShortVector.fromMemorySegment(s16, data, block, ByteOrder.LITTLE_ENDIAN).rearrange(SCALES));
+                FloatVector da = FloatVector.fromArray(FloatVector.SPECIES_64, activationScales, b)
+                        .reinterpretShape(IntegerKernels.F, 0).reinterpretAsFloats().rearrange(EXPAND8);
+                acc = IntegerKernels.pairSums(sum).fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
+            }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    private static int[] evenThenOdd() {
+        int[] order = new int[64];
+        for (int t = 0; t < 32; t++) {
+            order[t] = 2 * t;
+            order[32 + t] = 2 * t + 1;
+        }
+        return order;
     }
 }
