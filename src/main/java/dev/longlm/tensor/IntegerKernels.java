@@ -44,6 +44,14 @@ final class IntegerKernels {
                 .convert(VectorOperators.I2F, 0);
     }
 
+    /** {@link #pairSums} for lanes whose pair sums may reach 2^15 (up to 2·32767): both halves shifted out and added as 32-bit. */
+    static FloatVector widePairSums(ShortVector v) {
+        IntVector i = v.reinterpretAsInts();
+        return (FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16))
+                .convert(VectorOperators.I2F, 0);
+    }
+
     /** {@code lower} in lanes 0-7 and {@code upper} in lanes 8-15. */
     static FloatVector halves(float lower, float upper) {
         return FloatVector.broadcast(F, lower).blend(upper, UPPER_HALF);

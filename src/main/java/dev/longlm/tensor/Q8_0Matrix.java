@@ -82,19 +82,31 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
         int lanes = F.length();
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                int xo = xOffset + b * 32;
-                FloatVector blockSum = FloatVector.zero(F);
-                for (int j = 0; j < 32; j += lanes) {
-                    FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    blockSum = q.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
-                }
-                acc = blockSum.fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc);
+            // Two accumulators, two blocks per step: one chain of dependent FMAs per block was the limit.
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            int b = 0;
+            for (; b + 1 < blocks; b += 2, block += 2 * BLOCK_BYTES) {
+                acc0 = blockDot(block, x, xOffset + b * 32, lanes).fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc0);
+                acc1 = blockDot(block + BLOCK_BYTES, x, xOffset + b * 32 + 32, lanes)
+                        .fma(FloatVector.broadcast(F, Layouts.f16(data, block + BLOCK_BYTES)), acc1);
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+            if (b < blocks) {
+                acc0 = blockDot(block, x, xOffset + b * 32, lanes).fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc0);
+            }
+            out[outOffset + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
+    }
+
+    /** The 32 levels of the block at {@code block} times {@code x[xo …]}, per lane (unscaled). */
+    private FloatVector blockDot(long block, float[] x, int xo, int lanes) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int j = 0; j < 32; j += lanes) {
+            FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, data, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, F, 0);
+            sum = q.fma(FloatVector.fromArray(F, x, xo + j), sum);
+        }
+        return sum;
     }
 
     @Override
@@ -143,7 +155,8 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
                 FloatVector d = Q4_0Matrix.f16Scales(ShortVector.fromMemorySegment(s16, data, block, ByteOrder.LITTLE_ENDIAN).rearrange(SCALES));
                 FloatVector da = FloatVector.fromArray(FloatVector.SPECIES_64, activationScales, b)
                         .reinterpretShape(IntegerKernels.F, 0).reinterpretAsFloats().rearrange(EXPAND8);
-                acc = IntegerKernels.pairSums(sum).fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
+                // two products of 127·127 per lane: pairs reach 64516, past pairSums' 2^15
+                acc = IntegerKernels.widePairSums(sum).fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
         }

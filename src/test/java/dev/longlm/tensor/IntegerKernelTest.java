@@ -19,20 +19,29 @@ class IntegerKernelTest {
         void run(WeightMatrix m, QuantizedActivations x, float[] out, int rowStart, int rowEnd);
     }
 
-    static WeightMatrix randomMatrix(GgmlType type, int rows, int cols, long seed) {
+    /**
+     * Gaussian weights with outliers, or ({@code saturated}) random ±1 with a few ±0.5, so that most
+     * levels sit at the format's extremes: the case where 16-bit partial sums could overflow.
+     */
+    static WeightMatrix randomMatrix(GgmlType type, int rows, int cols, long seed, boolean saturated) {
         Random rnd = new Random(seed);
         float[] w = new float[rows * cols];
         for (int i = 0; i < w.length; i++) {
-            w[i] = (float) rnd.nextGaussian() * (i % 97 == 0 ? 8 : 1);
+            w[i] = saturated ? (rnd.nextBoolean() ? 1 : -1) * (i % 13 == 0 ? 0.5f : 1f)
+                    : (float) rnd.nextGaussian() * (i % 97 == 0 ? 8 : 1);
         }
         return WeightMatrices.of(type, MemorySegment.ofArray(Quantizer.quantize(type, w)), rows, cols);
     }
 
     static QuantizedActivations randomActivations(GgmlType type, int cols, long seed) {
+        return randomActivations(type, cols, seed, false);
+    }
+
+    static QuantizedActivations randomActivations(GgmlType type, int cols, long seed, boolean saturated) {
         Random rnd = new Random(seed);
         float[] v = new float[cols + 3];
         for (int i = 0; i < v.length; i++) {
-            v[i] = (float) rnd.nextGaussian() * (i % 41 == 0 ? 20 : 1);
+            v[i] = saturated ? (rnd.nextBoolean() ? 1 : -1) : (float) rnd.nextGaussian() * (i % 41 == 0 ? 20 : 1);
         }
         QuantizedActivations x = new QuantizedActivations();
         x.quantize(ActivationFormat.forWeights(type), v, 3, 1, cols);
@@ -42,9 +51,10 @@ class IntegerKernelTest {
     /** Runs {@code kernel} on rows [5, rows − 2) and checks every row against the double reference. */
     static void assertMatchesReference(GgmlType type, IntegerKernel kernel) {
         int rows = 29;
-        for (int cols : new int[] {256, 1024}) {
-            WeightMatrix m = randomMatrix(type, rows, cols, cols);
-            QuantizedActivations x = randomActivations(type, cols, cols + 1);
+        for (int cols : new int[] {256, 1024, 2048}) {
+            boolean saturated = cols == 2048;
+            WeightMatrix m = randomMatrix(type, rows, cols, cols, saturated);
+            QuantizedActivations x = randomActivations(type, cols, cols + 1, saturated);
             m.prepare(x);
             float[] out = new float[rows];
             kernel.run(m, x, out, 5, rows - 2);
