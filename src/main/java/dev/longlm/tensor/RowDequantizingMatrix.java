@@ -13,7 +13,7 @@ interface RowDequantizingMatrix extends WeightMatrix {
     @Override
     default void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         int cols = cols();
-        float[] row = new float[cols];
+        float[] row = RowScratch.row(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             dequantizeRow(r, row, 0);
             out[outOffset + r] = VectorKernels.dot(row, 0, x, xOffset, cols);
