@@ -193,50 +193,82 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     private void integerMatvec(short[] planes, float[] activationScales, int[] sums16, float[] out, int outOffset, int rowStart, int rowEnd) {
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
-            long block = (long) r * blocks * BLOCK_BYTES;
-            float sum = 0;
-            FloatVector offset = FloatVector.zero(IF);
-            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float dd = Layouts.f16(data, block + 208) * activationScales[b];
-                FloatVector scales = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, block + 192, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, IF, 0)).mul(dd);
-                offset = scales.fma((FloatVector) IntVector.fromArray(IntVector.SPECIES_512, sums16, 16 * b).convert(VectorOperators.I2F, 0), offset);
-                int p = 256 * b;
-                sum += dd * (quarterDot(block, 0, false, planes, p) + quarterDot(block, 0, true, planes, p)
-                        + quarterDot(block, 1, false, planes, p + 128) + quarterDot(block, 1, true, planes, p + 128));
-            }
-            out[outOffset + r] = sum - 32 * offset.reduceLanes(VectorOperators.ADD);
+            long row = (long) r * blocks * BLOCK_BYTES;
+            out[outOffset + r] = lowNibblesDot(row, blocks, planes, activationScales)
+                    + highNibblesDot(row, blocks, planes, activationScales)
+                    - 32 * offsetDot(row, blocks, activationScales, sums16);
         }
     }
 
-    /**
-     * {@code Σ_g sc_g·Σ q·a} over the values in the low ({@code highNibbles} false) or high nibbles of
-     * one half (128 values) of the super-block at {@code block}: one 64-byte load of low nibbles (lane
-     * t < 16: bytes 0-31, lanes 16-31: bytes 32-63) and its 32 bytes of high bits, duplicated so both
-     * lane halves see the qh byte pair t mod 16. Methods of their own, returning a float: written
-     * inline the kernel exceeded C2's inlining budget and ran at half speed.
-     */
-    private float quarterDot(long block, int half, boolean highNibbles, short[] planes, int p) {
-        var s16 = S;
-        ShortVector highs = ((ShortVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, block + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN)
-                .reinterpretShape(s16, 0)).rearrange(DUPLICATE_LOWER_16);
-        // Lanes 16-31 use fields 1 and 3 where lanes 0-15 use 0 and 2: shifting them by 2 first lets every
-        // plane move its field to bits 4-5 with one uniform shift (per-lane shift counts ran 3× slower).
-        highs = highs.blend(highs.lanewise(VectorOperators.LSHR, 2), UPPER_16);
-        ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 64L * half, ByteOrder.LITTLE_ENDIAN);
-        ShortVector first;
-        ShortVector second;
-        if (highNibbles) {
-            first = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(highs.and((short) 0x30));
-            second = w.lanewise(VectorOperators.LSHR, 12).or(highs.lanewise(VectorOperators.LSHR, 8).and((short) 0x30));
-        } else {
-            first = w.and((short) 0xF).or(highs.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
-            second = w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(highs.lanewise(VectorOperators.LSHR, 4).and((short) 0x30));
+    /** {@code Σ_g d·da·sc_g·Σ a} over a row: the part of the −32 offset the unsigned values leave out. */
+    private float offsetDot(long row, int blocks, float[] activationScales, int[] sums16) {
+        FloatVector offset = FloatVector.zero(IF);
+        long block = row;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            FloatVector scales = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, block + 192, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, IF, 0)).mul(Layouts.f16(data, block + 208) * activationScales[b]);
+            offset = scales.fma((FloatVector) IntVector.fromArray(IntVector.SPECIES_512, sums16, 16 * b).convert(VectorOperators.I2F, 0), offset);
         }
-        int plane = highNibbles ? 32 : 0;
-        ShortVector products = first.mul(ShortVector.fromArray(s16, planes, p + plane)).add(second.mul(ShortVector.fromArray(s16, planes, p + plane + 64)));
-        FloatVector scales = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, block + 192 + 8L * half, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2F, IF, 0);
-        return IntegerKernels.pairSums(products).mul(scales.rearrange(highNibbles ? HIGH_SCALES : LOW_SCALES)).reduceLanes(VectorOperators.ADD);
+        return offset.reduceLanes(VectorOperators.ADD);
+    }
+
+    // The row is taken in two passes, the values in low nibbles and those in high nibbles, each a method
+    // of its own: written as one loop the kernel exceeded C2's inlining budget and ran at half speed.
+    // In each half (128 values) one 64-byte load of low nibbles covers bytes 0-31 in lanes 0-15 and
+    // bytes 32-63 in lanes 16-31; both lane halves read the qh byte pair t mod 16 (duplicated), lanes
+    // 16-31 from the next 2-bit field, which shifting them by 2 first turns into one uniform shift
+    // (per-lane shift counts ran 3× slower).
+
+    /** {@code Σ d·da·sc_g·q·a} over the values held in low nibbles (planes 0 and 2), q without its −32. */
+    private float lowNibblesDot(long row, int blocks, short[] planes, float[] activationScales) {
+        var s16 = S;
+        FloatVector acc = FloatVector.zero(IF);
+        long block = row;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float dd = Layouts.f16(data, block + 208) * activationScales[b];
+            for (int half = 0; half < 2; half++) {
+                ShortVector highs = highBits(block, half);
+                ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 64L * half, ByteOrder.LITTLE_ENDIAN);
+                ShortVector first = w.and((short) 0xF).or(highs.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
+                ShortVector second = w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(highs.lanewise(VectorOperators.LSHR, 4).and((short) 0x30));
+                int p = 256 * b + 128 * half;
+                ShortVector products = first.mul(ShortVector.fromArray(s16, planes, p)).add(second.mul(ShortVector.fromArray(s16, planes, p + 64)));
+                acc = IntegerKernels.pairSums(products).fma(halfScales(block, half, dd).rearrange(LOW_SCALES), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code Σ d·da·sc_g·q·a} over the values held in high nibbles (planes 1 and 3), q without its −32. */
+    private float highNibblesDot(long row, int blocks, short[] planes, float[] activationScales) {
+        var s16 = S;
+        FloatVector acc = FloatVector.zero(IF);
+        long block = row;
+        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+            float dd = Layouts.f16(data, block + 208) * activationScales[b];
+            for (int half = 0; half < 2; half++) {
+                ShortVector highs = highBits(block, half);
+                ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 64L * half, ByteOrder.LITTLE_ENDIAN);
+                ShortVector first = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(highs.and((short) 0x30));
+                ShortVector second = w.lanewise(VectorOperators.LSHR, 12).or(highs.lanewise(VectorOperators.LSHR, 8).and((short) 0x30));
+                int p = 256 * b + 128 * half;
+                ShortVector products = first.mul(ShortVector.fromArray(s16, planes, p + 32)).add(second.mul(ShortVector.fromArray(s16, planes, p + 96)));
+                acc = IntegerKernels.pairSums(products).fma(halfScales(block, half, dd).rearrange(HIGH_SCALES), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The half's 32 qh bytes as 16 lanes, duplicated into lanes 16-31 and those shifted to the next 2-bit field. */
+    private ShortVector highBits(long block, int half) {
+        ShortVector highs = ((ShortVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, block + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN)
+                .reinterpretShape(S, 0)).rearrange(DUPLICATE_LOWER_16);
+        return highs.blend(highs.lanewise(VectorOperators.LSHR, 2), UPPER_16);
+    }
+
+    /** The half's eight group scales times {@code dd} in lanes 0-7. */
+    private FloatVector halfScales(long block, int half, float dd) {
+        return ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, block + 192 + 8L * half, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, IF, 0)).mul(dd);
     }
 }
