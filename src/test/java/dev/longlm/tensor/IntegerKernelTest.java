@@ -86,6 +86,11 @@ class IntegerKernelTest {
     }
 
     @Test
+    void q5_KMatchesDoubleReference() {
+        assertMatchesReference(GgmlType.Q5_K, (m, x, out, s, e) -> ((Q5_KMatrix) m).integerMatvec(x, out, 0, s, e));
+    }
+
+    @Test
     void q6_KMatchesDoubleReference() {
         assertMatchesReference(GgmlType.Q6_K, (m, x, out, s, e) -> ((Q6_KMatrix) m).integerMatvec(x, out, 0, s, e));
     }
