@@ -139,6 +139,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
         }
     }
 
+    /** Byte {@code k} of {@code packed} (from {@link KQuantScales#scalesOf}); used where needed, not staged in an array. */
+    private static int scaleOf(long packed, int k) {
+        return (int) ((packed >>> (8 * k)) & 0xFF);
+    }
+
     @Override
     public void prepare(QuantizedActivations x) {
         if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
@@ -163,16 +168,15 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
 
     /** The integer kernel whatever the hardware (tests call it directly; it is slow without 512-bit vectors). */
     void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        integerMatvec(x.planes(PLANES), x.scales(), x.sums16(), out, outOffset, rowStart, rowEnd);
+        integerMatvec(x.planes(PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
     }
 
     // Kept apart from the QuantizedActivations accessors: inlining those into the kernel used up
     // C2's inlining budget, left Vector API calls out of line and made it 2× slower.
-    private void integerMatvec(short[] planes, float[] activationScales, int[] sums16, float[] out, int outOffset, int rowStart, int rowEnd) {
+    private void integerMatvec(short[] planes, float[] activationScales, int[] sums32, float[] out, int outOffset, int rowStart, int rowEnd) {
         var s16 = S;
         var f16 = IF;
         int blocks = cols / 256;
-        float[] scale = new float[8];
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(f16);
@@ -187,8 +191,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                 long mins = KQuantScales.minsOf(u1, u2);
                 int minDot = 0;
                 for (int k = 0; k < 8; k++) {
-                    scale[k] = d * (int) ((scales >>> (8 * k)) & 0xFF);
-                    minDot += (int) ((mins >>> (8 * k)) & 0xFF) * (sums16[16 * b + 2 * k] + sums16[16 * b + 2 * k + 1]);
+                    minDot += (int) ((mins >>> (8 * k)) & 0xFF) * sums32[8 * b + k];
                 }
                 minTerm += dmin * minDot;
                 for (int half = 0; half < 2; half++) {
@@ -199,8 +202,8 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     ShortVector high = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 32))
                             .add(w.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(s16, planes, p + 96)));
                     int sb = 4 * half; // low nibbles: sub-blocks sb, sb + 2; high nibbles: sb + 1, sb + 3
-                    acc = IntegerKernels.pairSums(low).fma(IntegerKernels.halves(scale[sb], scale[sb + 2]), acc);
-                    acc = IntegerKernels.pairSums(high).fma(IntegerKernels.halves(scale[sb + 1], scale[sb + 3]), acc);
+                    acc = IntegerKernels.pairSums(low).fma(IntegerKernels.halves(d * scaleOf(scales, sb), d * scaleOf(scales, sb + 2)), acc);
+                    acc = IntegerKernels.pairSums(high).fma(IntegerKernels.halves(d * scaleOf(scales, sb + 1), d * scaleOf(scales, sb + 3)), acc);
                 }
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;

@@ -160,7 +160,7 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     /** The integer kernel whatever the hardware (tests call it directly; it is slow without 512-bit vectors). */
     void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         // The nibbles are laid out as Q4_K's, so the activation order is Q4_K's too (and shared with it).
-        integerMatvec(x.planes(Q4_KMatrix.PLANES), x.scales(), x.sums16(), out, outOffset, rowStart, rowEnd);
+        integerMatvec(x.planes(Q4_KMatrix.PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
     }
 
     /**
@@ -170,25 +170,25 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
      * A row is taken in passes — values in low nibbles, in high nibbles, and the mins — each a method
      * of its own: as one loop the kernel exceeded C2's inlining budget and ran 3× slower.
      */
-    private void integerMatvec(short[] planes, float[] activationScales, int[] sums16, float[] out, int outOffset, int rowStart, int rowEnd) {
+    private void integerMatvec(short[] planes, float[] activationScales, int[] sums32, float[] out, int outOffset, int rowStart, int rowEnd) {
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * blocks * BLOCK_BYTES;
             out[outOffset + r] = nibblesDot(row, blocks, planes, activationScales, false)
                     + nibblesDot(row, blocks, planes, activationScales, true)
-                    - minsDot(row, blocks, activationScales, sums16);
+                    - minsDot(row, blocks, activationScales, sums32);
         }
     }
 
     /** {@code Σ dmin·da·m_s·Σ a} over a row's sub-blocks. */
-    private float minsDot(long row, int blocks, float[] activationScales, int[] sums16) {
+    private float minsDot(long row, int blocks, float[] activationScales, int[] sums32) {
         float sum = 0;
         long block = row;
         for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
             long mins = KQuantScales.minsOf(data.get(Layouts.INT, block + 8), data.get(Layouts.INT, block + 12));
             int minDot = 0;
             for (int k = 0; k < 8; k++) {
-                minDot += (int) ((mins >>> (8 * k)) & 0xFF) * (sums16[16 * b + 2 * k] + sums16[16 * b + 2 * k + 1]);
+                minDot += (int) ((mins >>> (8 * k)) & 0xFF) * sums32[8 * b + k];
             }
             sum += Layouts.f16(data, block + 2) * activationScales[b] * minDot;
         }

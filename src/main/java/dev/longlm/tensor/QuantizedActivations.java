@@ -21,6 +21,8 @@ public final class QuantizedActivations {
     private float[] values = new float[0];
     /** Sums of the levels of each 16 consecutive inputs (ggml's {@code bsums} of Q8_K), for kernels that fold an offset or min. */
     private int[] sums16 = new int[0];
+    /** Sums of each 32 consecutive levels (pairs of {@link #sums16}), for kernels with 32-value sub-blocks. */
+    private int[] sums32 = new int[0];
     /** Reordered levels per {@link LevelPlanes}, valid for the current contents; rebuilt on request after each {@link #quantize}. */
     private final Map<LevelPlanes, short[]> planes = new IdentityHashMap<>();
     private final Set<LevelPlanes> planesValid = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -67,6 +69,7 @@ public final class QuantizedActivations {
         }
         if (sums16.length < count / 16) {
             sums16 = new int[count / 16];
+            sums32 = new int[count / 32];
         }
         planesValid.clear();
         int blocks = count / format.blockSize();
@@ -88,6 +91,9 @@ public final class QuantizedActivations {
             }
             sums16[g] = sum;
         }
+        for (int g = 0; g < count / 32; g++) {
+            sums32[g] = sums16[2 * g] + sums16[2 * g + 1];
+        }
     }
 
     /** The 8-bit levels, {@code rows × cols} (the kernels' view of {@link #level}). */
@@ -103,6 +109,11 @@ public final class QuantizedActivations {
     /** {@code sums16()[g]} = the sum of levels {@code 16g … 16g + 15}. */
     int[] sums16() {
         return sums16;
+    }
+
+    /** {@code sums32()[g]} = the sum of levels {@code 32g … 32g + 31}. */
+    int[] sums32() {
+        return sums32;
     }
 
     /**
