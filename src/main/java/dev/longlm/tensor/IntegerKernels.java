@@ -15,6 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * are summed per lane, and pairs of lanes are then summed into 32-bit lanes and converted once per
  * sub-block. With 512-bit vectors this does about 2.4× the work per instruction of widening to
  * floats (MatvecBenchmark); with narrower vectors it does not pay, so the float kernels remain.
+ *
+ * <p>Kernels write {@link #pairSums} and {@link #halves} out in full instead of calling them. A
+ * kernel's many Vector API calls bring C2 past its inlining node budget; past it, the JDK's own
+ * {@code @ForceInline} vector methods are still inlined (later, incrementally) but any other method
+ * is not, and a vector passed to or returned from an out-of-line call is boxed on the heap. One such
+ * call in the inner loop made Q5_K and Q6_K 2-3× slower. (Scalar helpers, such as the scale
+ * unpacking, cost nothing measurable out of line.) The methods here state the formulas once.
  */
 final class IntegerKernels {
     /**

@@ -202,8 +202,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     ShortVector high = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 32))
                             .add(w.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(s16, planes, p + 96)));
                     int sb = 4 * half; // low nibbles: sub-blocks sb, sb + 2; high nibbles: sb + 1, sb + 3
-                    acc = IntegerKernels.pairSums(low).fma(IntegerKernels.halves(d * scaleOf(scales, sb), d * scaleOf(scales, sb + 2)), acc);
-                    acc = IntegerKernels.pairSums(high).fma(IntegerKernels.halves(d * scaleOf(scales, sb + 1), d * scaleOf(scales, sb + 3)), acc);
+                    // IntegerKernels.pairSums and halves, written out (see IntegerKernels on why)
+                    FloatVector lowSums = (FloatVector) low.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                    FloatVector highSums = (FloatVector) high.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                    acc = lowSums.fma(FloatVector.broadcast(f16, d * scaleOf(scales, sb)).blend(d * scaleOf(scales, sb + 2), IntegerKernels.UPPER_HALF), acc);
+                    acc = highSums.fma(FloatVector.broadcast(f16, d * scaleOf(scales, sb + 1)).blend(d * scaleOf(scales, sb + 3), IntegerKernels.UPPER_HALF), acc);
                 }
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;

@@ -167,64 +167,52 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
      * {@link Q4_KMatrix}'s integer kernel with each value's fifth bit or-ed in at bit 4 (values 0-31,
      * so two products per 16-bit lane stay below 2^13). The qh bytes are loaded once per super-block,
      * duplicated for both lane halves and pre-shifted for the upper one; each half then shifts by 4.
-     * A row is taken in passes — values in low nibbles, in high nibbles, and the mins — each a method
-     * of its own: as one loop the kernel exceeded C2's inlining budget and ran 3× slower.
+     * {@link IntegerKernels#pairSums} and {@link IntegerKernels#halves} are written out here: see
+     * {@link IntegerKernels} on why kernels call no vector helper methods.
      */
     private void integerMatvec(short[] planes, float[] activationScales, int[] sums32, float[] out, int outOffset, int rowStart, int rowEnd) {
+        var s16 = S;
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
-            long row = (long) r * blocks * BLOCK_BYTES;
-            out[outOffset + r] = nibblesDot(row, blocks, planes, activationScales, false)
-                    + nibblesDot(row, blocks, planes, activationScales, true)
-                    - minsDot(row, blocks, activationScales, sums32);
-        }
-    }
-
-    /** {@code Σ dmin·da·m_s·Σ a} over a row's sub-blocks. */
-    private float minsDot(long row, int blocks, float[] activationScales, int[] sums32) {
-        float sum = 0;
-        long block = row;
-        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-            long mins = KQuantScales.minsOf(data.get(Layouts.INT, block + 8), data.get(Layouts.INT, block + 12));
-            int minDot = 0;
-            for (int k = 0; k < 8; k++) {
-                minDot += (int) ((mins >>> (8 * k)) & 0xFF) * sums32[8 * b + k];
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(IF);
+            float minTerm = 0;
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                float d = Float.float16ToFloat(data.get(Layouts.SHORT, block)) * activationScales[b];
+                float dmin = Float.float16ToFloat(data.get(Layouts.SHORT, block + 2)) * activationScales[b];
+                int u0 = data.get(Layouts.INT, block + 4);
+                int u1 = data.get(Layouts.INT, block + 8);
+                int u2 = data.get(Layouts.INT, block + 12);
+                long scales = KQuantScales.scalesOf(u0, u2);
+                long mins = KQuantScales.minsOf(u1, u2);
+                int minDot = 0;
+                for (int k = 0; k < 8; k++) {
+                    minDot += (int) ((mins >>> (8 * k)) & 0xFF) * sums32[8 * b + k];
+                }
+                minTerm += dmin * minDot;
+                ShortVector qh = ((ShortVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, block + 16, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretShape(s16, 0)).rearrange(DUPLICATE_LOWER_16);
+                qh = qh.blend(qh.lanewise(VectorOperators.LSHR, 2), UPPER_16);
+                for (int half = 0; half < 2; half++) {
+                    int p = 256 * b + 128 * half;
+                    ShortVector h = qh.lanewise(VectorOperators.LSHR, 4 * half);
+                    ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 48 + 64L * half, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector low = w.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x10))
+                            .mul(ShortVector.fromArray(s16, planes, p))
+                            .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(h.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                                    .mul(ShortVector.fromArray(s16, planes, p + 64)));
+                    ShortVector high = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                            .mul(ShortVector.fromArray(s16, planes, p + 32))
+                            .add(w.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
+                                    .mul(ShortVector.fromArray(s16, planes, p + 96)));
+                    int sb = 4 * half; // low nibbles: sub-blocks sb, sb + 2; high nibbles: sb + 1, sb + 3
+                    FloatVector lowF = (FloatVector) low.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                    FloatVector highF = (FloatVector) high.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                    acc = lowF.fma(FloatVector.broadcast(IF, d * (int) ((scales >>> (8 * sb)) & 0xFF)).blend(d * (int) ((scales >>> (8 * sb + 16)) & 0xFF), IntegerKernels.UPPER_HALF), acc);
+                    acc = highF.fma(FloatVector.broadcast(IF, d * (int) ((scales >>> (8 * sb + 8)) & 0xFF)).blend(d * (int) ((scales >>> (8 * sb + 24)) & 0xFF), IntegerKernels.UPPER_HALF), acc);
+                }
             }
-            sum += Layouts.f16(data, block + 2) * activationScales[b] * minDot;
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
         }
-        return sum;
-    }
-
-    /** {@code Σ d·da·sc_s·q·a} over the values in low ({@code high} false: sub-blocks 0, 2, 4, 6) or high nibbles. */
-    private float nibblesDot(long row, int blocks, short[] planes, float[] activationScales, boolean high) {
-        var s16 = S;
-        int shift = high ? 4 : 0;
-        int planeOffset = high ? 32 : 0;
-        int highBitLeft = high ? 3 : 4;
-        FloatVector acc = FloatVector.zero(IF);
-        long block = row;
-        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-            float d = Layouts.f16(data, block) * activationScales[b];
-            long scales = KQuantScales.scalesOf(data.get(Layouts.INT, block + 4), data.get(Layouts.INT, block + 12)) >>> (high ? 8 : 0);
-            ShortVector qh = ((ShortVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, block + 16, ByteOrder.LITTLE_ENDIAN)
-                    .reinterpretShape(s16, 0)).rearrange(DUPLICATE_LOWER_16);
-            qh = qh.blend(qh.lanewise(VectorOperators.LSHR, 2), UPPER_16);
-            for (int half = 0; half < 2; half++) {
-                int p = 256 * b + 128 * half + planeOffset;
-                ShortVector h = qh.lanewise(VectorOperators.LSHR, 4 * half);
-                ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 48 + 64L * half, ByteOrder.LITTLE_ENDIAN)
-                        .lanewise(VectorOperators.LSHR, shift);
-                // byte 2t's nibble with its fifth bit (bit 0 or 1 of h), byte 2t + 1's (bit 8 or 9)
-                ShortVector products = w.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, highBitLeft).and((short) 0x10))
-                        .mul(ShortVector.fromArray(s16, planes, p))
-                        .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(h.lanewise(VectorOperators.LSHR, 8 - highBitLeft).and((short) 0x10))
-                                .mul(ShortVector.fromArray(s16, planes, p + 64)));
-                // sub-blocks 4·half (+1 for high nibbles) in lanes 0-7 and 2 above it in lanes 8-15
-                float lower = d * (int) ((scales >>> (32 * half)) & 0xFF);
-                float upper = d * (int) ((scales >>> (32 * half + 16)) & 0xFF);
-                acc = IntegerKernels.pairSums(products).fma(IntegerKernels.halves(lower, upper), acc);
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

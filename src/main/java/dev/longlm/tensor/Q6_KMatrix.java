@@ -27,18 +27,35 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     private static final VectorSpecies<Short> S = IntegerKernels.S;
     private static final VectorSpecies<Float> IF = IntegerKernels.F;
 
-    /** Activation order for the integer kernel: in each half's 64 low-nibble bytes, byte i holds value i (low) and i + 64 (high). */
-    static final LevelPlanes PLANES = LevelPlanes.nibbles("Q6_K", (byteIndex, high) -> byteIndex + (high ? 64 : 0));
+    /**
+     * Activation order for the integer kernel. Each pass p (0, 1) over a super-block takes low-nibble
+     * bytes 32p-32p+31 of both halves in one 64-byte vector, half 0 in lanes 0-15, half 1 in lanes
+     * 16-31, so that the 64 qh bytes line up with it as loaded; plane k of the pass holds, per lane t,
+     * the nibble k of that lane (low/high nibble of its first/second byte).
+     */
+    static final LevelPlanes PLANES = new LevelPlanes("Q6_K", 256, planeOrder());
 
-    // Integer kernel constants (see integerMatvec). Lane t < 16 covers low-nibble bytes 0-31 of a half,
-    // lanes 16-31 bytes 32-63; both read the 2-bit highs of qh byte pair t mod 16, from different fields.
-    private static final VectorShuffle<Short> DUPLICATE_LOWER_16 = VectorShuffle.fromOp(IntegerKernels.S, t -> t % 16);
-    /** Lanes 16-31, whose values take the next 2-bit field of each qh byte (see halfDot). */
-    private static final VectorMask<Short> UPPER_16 = VectorMask.fromLong(IntegerKernels.S, 0xFFFF0000L);
+    /** Lanes 16-31 of a pass's low-nibble vector come from the second 64-byte load (half 1's bytes). */
+    private static final VectorMask<Short> UPPER_16 = VectorMask.fromLong(S, 0xFFFF0000L);
+    /** After pair sums, float lane u holds 16-value group u / 4 (u < 8) or 8 + (u − 8) / 4 of the low planes; the high planes' are 4 above. */
+    private static final VectorShuffle<Float> LOW_SCALES = VectorShuffle.fromOp(IF, u -> u < 8 ? u / 4 : 8 + (u - 8) / 4);
+    private static final VectorShuffle<Float> HIGH_SCALES = VectorShuffle.fromOp(IF, u -> 4 + (u < 8 ? u / 4 : 8 + (u - 8) / 4));
+    /** The second pass's groups are 2 above the first's. */
+    private static final VectorShuffle<Float> NEXT_PASS = VectorShuffle.fromOp(IF, u -> (u + 2) % 16);
 
-    /** After pair sums, float lane u holds values of 16-value group u / 4 of the low planes (4 + u / 4 of the high ones). */
-    private static final VectorShuffle<Float> LOW_SCALES = VectorShuffle.fromOp(IntegerKernels.F, u -> u / 4);
-    private static final VectorShuffle<Float> HIGH_SCALES = VectorShuffle.fromOp(IntegerKernels.F, u -> 4 + u / 4);
+    private static int[] planeOrder() {
+        int[] order = new int[256];
+        for (int pass = 0; pass < 2; pass++) {
+            for (int plane = 0; plane < 4; plane++) {
+                for (int t = 0; t < 32; t++) {
+                    int half = t / 16;
+                    int byteInHalf = 32 * pass + 2 * (t % 16) + (plane >= 2 ? 1 : 0);
+                    order[128 * pass + 32 * plane + t] = 128 * half + byteInHalf + (plane % 2 == 1 ? 64 : 0);
+                }
+            }
+        }
+        return order;
+    }
 
     public Q6_KMatrix {
         Layouts.check(GgmlType.Q6_K, data, rows, cols);
@@ -191,84 +208,38 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     private void integerMatvec(short[] planes, float[] activationScales, int[] sums16, float[] out, int outOffset, int rowStart, int rowEnd) {
+        var s16 = S;
         int blocks = cols / 256;
         for (int r = rowStart; r < rowEnd; r++) {
-            long row = (long) r * blocks * BLOCK_BYTES;
-            out[outOffset + r] = lowNibblesDot(row, blocks, planes, activationScales)
-                    + highNibblesDot(row, blocks, planes, activationScales)
-                    - 32 * offsetDot(row, blocks, activationScales, sums16);
-        }
-    }
-
-    /** {@code Σ_g d·da·sc_g·Σ a} over a row: the part of the −32 offset the unsigned values leave out. */
-    private float offsetDot(long row, int blocks, float[] activationScales, int[] sums16) {
-        FloatVector offset = FloatVector.zero(IF);
-        long block = row;
-        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-            FloatVector scales = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, block + 192, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, IF, 0)).mul(Layouts.f16(data, block + 208) * activationScales[b]);
-            offset = scales.fma((FloatVector) IntVector.fromArray(IntVector.SPECIES_512, sums16, 16 * b).convert(VectorOperators.I2F, 0), offset);
-        }
-        return offset.reduceLanes(VectorOperators.ADD);
-    }
-
-    // The row is taken in two passes, the values in low nibbles and those in high nibbles, each a method
-    // of its own: written as one loop the kernel exceeded C2's inlining budget and ran at half speed.
-    // In each half (128 values) one 64-byte load of low nibbles covers bytes 0-31 in lanes 0-15 and
-    // bytes 32-63 in lanes 16-31; both lane halves read the qh byte pair t mod 16 (duplicated), lanes
-    // 16-31 from the next 2-bit field, which shifting them by 2 first turns into one uniform shift
-    // (per-lane shift counts ran 3× slower).
-
-    /** {@code Σ d·da·sc_g·q·a} over the values held in low nibbles (planes 0 and 2), q without its −32. */
-    private float lowNibblesDot(long row, int blocks, short[] planes, float[] activationScales) {
-        var s16 = S;
-        FloatVector acc = FloatVector.zero(IF);
-        long block = row;
-        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-            float dd = Layouts.f16(data, block + 208) * activationScales[b];
-            for (int half = 0; half < 2; half++) {
-                ShortVector highs = highBits(block, half);
-                ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 64L * half, ByteOrder.LITTLE_ENDIAN);
-                ShortVector first = w.and((short) 0xF).or(highs.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
-                ShortVector second = w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(highs.lanewise(VectorOperators.LSHR, 4).and((short) 0x30));
-                int p = 256 * b + 128 * half;
-                ShortVector products = first.mul(ShortVector.fromArray(s16, planes, p)).add(second.mul(ShortVector.fromArray(s16, planes, p + 64)));
-                acc = IntegerKernels.pairSums(products).fma(halfScales(block, half, dd).rearrange(LOW_SCALES), acc);
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(IF);
+            FloatVector offset = FloatVector.zero(IF);
+            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                FloatVector scales = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, block + 192, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, IF, 0)).mul(Layouts.f16(data, block + 208) * activationScales[b]);
+                offset = scales.fma((FloatVector) IntVector.fromArray(IntVector.SPECIES_512, sums16, 16 * b).convert(VectorOperators.I2F, 0), offset);
+                ShortVector qh = ShortVector.fromMemorySegment(s16, data, block + 128, ByteOrder.LITTLE_ENDIAN);
+                for (int pass = 0; pass < 2; pass++) {
+                    ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 32L * pass, ByteOrder.LITTLE_ENDIAN)
+                            .blend(ShortVector.fromMemorySegment(s16, data, block + 32L * pass + 32, ByteOrder.LITTLE_ENDIAN), UPPER_16);
+                    // the pass's 2-bit fields (0 and 2, or 1 and 3) moved to bits 0-1 and 4-5 of each byte
+                    ShortVector highs = qh.lanewise(VectorOperators.LSHR, 2 * pass);
+                    ShortVector q0 = w.and((short) 0xF).or(highs.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
+                    ShortVector q1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(highs.and((short) 0x30));
+                    ShortVector q2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).or(highs.lanewise(VectorOperators.LSHR, 4).and((short) 0x30));
+                    ShortVector q3 = w.lanewise(VectorOperators.LSHR, 12).or(highs.lanewise(VectorOperators.LSHR, 8).and((short) 0x30));
+                    int p = 256 * b + 128 * pass;
+                    ShortVector low = q0.mul(ShortVector.fromArray(s16, planes, p)).add(q2.mul(ShortVector.fromArray(s16, planes, p + 64)));
+                    ShortVector high = q1.mul(ShortVector.fromArray(s16, planes, p + 32)).add(q3.mul(ShortVector.fromArray(s16, planes, p + 96)));
+                    // IntegerKernels.pairSums, written out (see IntegerKernels on why)
+                    acc = ((FloatVector) low.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(scales.rearrange(LOW_SCALES), acc);
+                    acc = ((FloatVector) high.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(scales.rearrange(HIGH_SCALES), acc);
+                    scales = scales.rearrange(NEXT_PASS);
+                }
             }
+            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - 32 * offset.reduceLanes(VectorOperators.ADD);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code Σ d·da·sc_g·q·a} over the values held in high nibbles (planes 1 and 3), q without its −32. */
-    private float highNibblesDot(long row, int blocks, short[] planes, float[] activationScales) {
-        var s16 = S;
-        FloatVector acc = FloatVector.zero(IF);
-        long block = row;
-        for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-            float dd = Layouts.f16(data, block + 208) * activationScales[b];
-            for (int half = 0; half < 2; half++) {
-                ShortVector highs = highBits(block, half);
-                ShortVector w = ShortVector.fromMemorySegment(s16, data, block + 64L * half, ByteOrder.LITTLE_ENDIAN);
-                ShortVector first = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(highs.and((short) 0x30));
-                ShortVector second = w.lanewise(VectorOperators.LSHR, 12).or(highs.lanewise(VectorOperators.LSHR, 8).and((short) 0x30));
-                int p = 256 * b + 128 * half;
-                ShortVector products = first.mul(ShortVector.fromArray(s16, planes, p + 32)).add(second.mul(ShortVector.fromArray(s16, planes, p + 96)));
-                acc = IntegerKernels.pairSums(products).fma(halfScales(block, half, dd).rearrange(HIGH_SCALES), acc);
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** The half's 32 qh bytes as 16 lanes, duplicated into lanes 16-31 and those shifted to the next 2-bit field. */
-    private ShortVector highBits(long block, int half) {
-        ShortVector highs = ((ShortVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, block + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN)
-                .reinterpretShape(S, 0)).rearrange(DUPLICATE_LOWER_16);
-        return highs.blend(highs.lanewise(VectorOperators.LSHR, 2), UPPER_16);
-    }
-
-    /** The half's eight group scales times {@code dd} in lanes 0-7. */
-    private FloatVector halfScales(long block, int half, float dd) {
-        return ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, block + 192 + 8L * half, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2F, IF, 0)).mul(dd);
     }
 }
