@@ -25,6 +25,9 @@ public final class SpeedBenchmark {
     private SpeedBenchmark() {
     }
 
+    /** Minimum untimed decoding before the first repetition. */
+    private static final long WARM_UP_NANOS = 5_000_000_000L;
+
     public static Result run(Model model, Parallel pool, Settings s) {
         int capacity = s.depth() + Math.max(s.promptTokens(), s.genTokens()) + 1;
         Session session = new Session(model, s.method(), capacity, s.batch(), pool);
@@ -36,8 +39,13 @@ public final class SpeedBenchmark {
         // Warm-up, untimed: lets the JIT compile every kernel at both batch sizes, as llama-bench's warm-up run does.
         session.append(prompt, 0, Math.min(prompt.length, 2 * s.batch()), null);
         session.clear();
-        // 32 steps: fewer left the first repetition of a depth-0 generation test partly interpreted.
-        for (int i = 0; i < Math.min(32, capacity - 1); i++) {
+        // At least 32 steps and 5 s: C2 compiles the larger decode kernels only after a few seconds of
+        // use (the integer kernels' final versions ~4-9 s into a run); timing before that measured the JIT.
+        long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+        for (int i = 0; i < 32 || System.nanoTime() < warmUntil; i++) {
+            if (session.length() >= capacity - 1) {
+                session.clear();
+            }
             session.decode(generated.length > 0 ? generated[i % generated.length] : prompt[i % prompt.length]);
         }
         session.clear();
