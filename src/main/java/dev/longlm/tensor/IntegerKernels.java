@@ -16,12 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  * sub-block. With 512-bit vectors this does about 2.4× the work per instruction of widening to
  * floats (MatvecBenchmark); with narrower vectors it does not pay, so the float kernels remain.
  *
- * <p>Kernels write {@link #pairSums} and {@link #halves} out in full instead of calling them. A
+ * <p>Kernels with many vector operations write {@link #pairSums} out in full instead of calling them. A
  * kernel's many Vector API calls bring C2 past its inlining node budget; past it, the JDK's own
  * {@code @ForceInline} vector methods are still inlined (later, incrementally) but any other method
  * is not, and a vector passed to or returned from an out-of-line call is boxed on the heap. One such
- * call in the inner loop made Q5_K and Q6_K 2-3× slower. (Scalar helpers, such as the scale
- * unpacking, cost nothing measurable out of line.) The methods here state the formulas once.
+ * call in the inner loop made Q5_K and Q6_K 2-3× slower; scalar helpers called out of line cost a
+ * call each (Q5_K's per-sub-block scale extraction as a method: 2× slower). The method states the
+ * formula once.
  */
 final class IntegerKernels {
     /**
@@ -33,7 +34,10 @@ final class IntegerKernels {
 
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    /** The upper 8 of 16 float lanes: after {@link #pairSums} they hold the second 32-value group of a 64-byte load. */
+    /**
+     * The upper 8 of 16 float lanes: after pair sums they hold the second 32-value group of a 64-byte
+     * load, so a kernel blends that group's scale into them.
+     */
     static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, 0xFF00L);
 
     private IntegerKernels() {
@@ -59,8 +63,4 @@ final class IntegerKernels {
                 .convert(VectorOperators.I2F, 0);
     }
 
-    /** {@code lower} in lanes 0-7 and {@code upper} in lanes 8-15. */
-    static FloatVector halves(float lower, float upper) {
-        return FloatVector.broadcast(F, lower).blend(upper, UPPER_HALF);
-    }
 }

@@ -44,6 +44,11 @@ final class KQuantScales {
         return Integer.toUnsignedLong(first) | ((long) second << 32);
     }
 
+    /** Value {@code k} (0-7) of a long from {@link #scalesOf} or {@link #minsOf}. */
+    static int unpacked(long packed, int k) {
+        return (int) ((packed >>> (8 * k)) & 0xFF);
+    }
+
     /** All eight 6-bit mins as the bytes of a long, from the table's second and third ints (see {@link #scalesOf}). */
     static long minsOf(int word1, int word2) {
         int first = word1 & 0x3f3f3f3f;

@@ -139,11 +139,6 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
         }
     }
 
-    /** Byte {@code k} of {@code packed} (from {@link KQuantScales#scalesOf}); used where needed, not staged in an array. */
-    private static int scaleOf(long packed, int k) {
-        return (int) ((packed >>> (8 * k)) & 0xFF);
-    }
-
     @Override
     public void prepare(QuantizedActivations x) {
         if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
@@ -191,7 +186,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                 long mins = KQuantScales.minsOf(u1, u2);
                 int minDot = 0;
                 for (int k = 0; k < 8; k++) {
-                    minDot += (int) ((mins >>> (8 * k)) & 0xFF) * sums32[8 * b + k];
+                    minDot += KQuantScales.unpacked(mins, k) * sums32[8 * b + k];
                 }
                 minTerm += dmin * minDot;
                 for (int half = 0; half < 2; half++) {
@@ -202,11 +197,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
                     ShortVector high = w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 32))
                             .add(w.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(s16, planes, p + 96)));
                     int sb = 4 * half; // low nibbles: sub-blocks sb, sb + 2; high nibbles: sb + 1, sb + 3
-                    // IntegerKernels.pairSums and halves, written out (see IntegerKernels on why)
+                    // IntegerKernels.pairSums written out (see IntegerKernels on why); scales of sub-blocks sb and sb + 2 in the lane halves
                     FloatVector lowSums = (FloatVector) low.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
                     FloatVector highSums = (FloatVector) high.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
-                    acc = lowSums.fma(FloatVector.broadcast(f16, d * scaleOf(scales, sb)).blend(d * scaleOf(scales, sb + 2), IntegerKernels.UPPER_HALF), acc);
-                    acc = highSums.fma(FloatVector.broadcast(f16, d * scaleOf(scales, sb + 1)).blend(d * scaleOf(scales, sb + 3), IntegerKernels.UPPER_HALF), acc);
+                    acc = lowSums.fma(FloatVector.broadcast(f16, d * KQuantScales.unpacked(scales, sb)).blend(d * KQuantScales.unpacked(scales, sb + 2), IntegerKernels.UPPER_HALF), acc);
+                    acc = highSums.fma(FloatVector.broadcast(f16, d * KQuantScales.unpacked(scales, sb + 1)).blend(d * KQuantScales.unpacked(scales, sb + 3), IntegerKernels.UPPER_HALF), acc);
                 }
             }
             out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;

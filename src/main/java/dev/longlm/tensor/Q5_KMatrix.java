@@ -167,8 +167,8 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
      * {@link Q4_KMatrix}'s integer kernel with each value's fifth bit or-ed in at bit 4 (values 0-31,
      * so two products per 16-bit lane stay below 2^13). The qh bytes are loaded once per super-block,
      * duplicated for both lane halves and pre-shifted for the upper one; each half then shifts by 4.
-     * {@link IntegerKernels#pairSums} and {@link IntegerKernels#halves} are written out here: see
-     * {@link IntegerKernels} on why kernels call no vector helper methods.
+     * {@link IntegerKernels#pairSums} and the scale extraction are written out here: see
+     * {@link IntegerKernels} on why this kernel calls no helper in its inner loop.
      */
     private void integerMatvec(short[] planes, float[] activationScales, int[] sums32, float[] out, int outOffset, int rowStart, int rowEnd) {
         var s16 = S;
