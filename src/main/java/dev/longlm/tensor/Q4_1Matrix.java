@@ -1,12 +1,34 @@
 package dev.longlm.tensor;
 
 import dev.longlm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.function.IntUnaryOperator;
 
 /** Q4_1: blocks of 32 as {@code f16 d, f16 m, 16 bytes of nibbles}; value = q·d + m. */
 public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q4_1.bytesPerBlock();
+
+    /**
+     * Four 20-byte blocks (80 bytes) are read as two loads, at the first block and 16 bytes on:
+     * the nibble bytes of the first three come from the first, the fourth's from the second.
+     */
+    private static final int SECOND_LOAD = 16;
+    /** The 64 nibble bytes of four blocks, 16 per block in order, as Q4_0's (so its activation order serves). */
+    private static final ByteVector NIBBLE_BYTES = pickBytes(i -> BLOCK_BYTES * (i / 16) + 4 + i % 16, SECOND_LOAD);
+    /** Int lane i takes, in its upper half, the f16 d of block i / 4 (short 10·(i / 4) of the first load). */
+    private static final VectorShuffle<Short> SCALES = VectorShuffle.fromOp(IntegerKernels.S, i -> 10 * (i / 8));
+    /** Int lane i < 4 takes, in its upper half, the f16 m of block i (short 10·i + 1); the other lanes are multiplied by 0. */
+    private static final VectorShuffle<Short> MINS = VectorShuffle.fromOp(IntegerKernels.S, i -> 10 * (i / 2 % 4) + 1);
+    /** Float lane i takes activation scale i / 4. */
+    private static final VectorShuffle<Float> EXPAND4 = VectorShuffle.fromOp(IntegerKernels.F, i -> i / 4);
 
     public Q4_1Matrix {
         Layouts.check(GgmlType.Q4_1, data, rows, cols);
@@ -31,5 +53,97 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowD
                 out[o + j + 16] = (q >>> 4) * d + m;
             }
         }
+    }
+
+    @Override
+    public void prepare(QuantizedActivations x) {
+        if (integer(x)) {
+            x.planes(Q4_0Matrix.PLANES);
+        }
+    }
+
+    @Override
+    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (integer(x)) {
+            integerMatvec(x, out, outOffset, rowStart, rowEnd);
+        } else {
+            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
+        }
+    }
+
+    private boolean integer(QuantizedActivations x) {
+        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_1 && cols % 128 == 0;
+    }
+
+    /**
+     * Integer kernel against Q8_1 levels a with scales da, four blocks (128 values) per step:
+     * {@code Σ (q·d + m)·a·da = d·da·Σ q·a + m·da·Σ a}. The first term is Q4_0's kernel without the
+     * offset (four products of at most 15·127 per lane, pairs below 2^15); the second takes Σ a from
+     * the activations' per-block sums, in float lanes 0-3 of a second accumulator. Needs
+     * {@code cols % 128 == 0}; tests call it directly on any hardware.
+     */
+    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        var s16 = IntegerKernels.S;
+        var f32 = IntegerKernels.F;
+        short[] planes = x.planes(Q4_0Matrix.PLANES);
+        float[] activationScales = x.scales();
+        int[] sums32 = x.sums32();
+        int blocks = cols / 32;
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(f32);
+            FloatVector minAcc = FloatVector.zero(f32);
+            for (int b = 0; b < blocks; b += 4, block += 4 * BLOCK_BYTES) {
+                ByteVector first = ByteVector.fromMemorySegment(ByteVector.SPECIES_512, data, block, ByteOrder.LITTLE_ENDIAN);
+                ShortVector w = NIBBLE_BYTES.selectFrom(first,
+                        ByteVector.fromMemorySegment(ByteVector.SPECIES_512, data, block + SECOND_LOAD, ByteOrder.LITTLE_ENDIAN)).reinterpretAsShorts();
+                int p = 32 * b;
+                ShortVector sum = w.and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p))
+                        .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 32)))
+                        .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(ShortVector.fromArray(s16, planes, p + 64)))
+                        .add(w.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(s16, planes, p + 96)));
+                // f16 → float / 2^112 as Q4_0Matrix.f16Scales, written out (see IntegerKernels on C2's inlining budget)
+                ShortVector scaleShorts = first.reinterpretAsShorts();
+                FloatVector d = scaleShorts.rearrange(SCALES).reinterpretAsInts().lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats();
+                FloatVector m = scaleShorts.rearrange(MINS).reinterpretAsInts().lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats();
+                // lanes 0-3: the four blocks' da·2^112 and Σ a; lanes 4-15 zero
+                FloatVector da = FloatVector.fromArray(FloatVector.SPECIES_128, activationScales, b).mul(Q4_0Matrix.TWO_112)
+                        .reinterpretShape(f32, 0).reinterpretAsFloats();
+                FloatVector levelSums = IntVector.fromArray(IntVector.SPECIES_128, sums32, b).convert(VectorOperators.I2F, 0)
+                        .reinterpretShape(f32, 0).reinterpretAsFloats();
+                FloatVector products = (FloatVector) sum.reinterpretAsInts().mul(0x10001).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0); // IntegerKernels.pairSums, written out
+                acc = products.fma(d.mul(da.rearrange(EXPAND4)), acc);
+                minAcc = levelSums.fma(m.mul(da), minAcc);
+            }
+            out[outOffset + r] = acc.add(minAcc).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * Indexes for a two-vector byte permute ({@code selectFrom}) of 64-byte loads at a group's first
+     * block and {@code second} bytes on: byte i takes the byte at {@code offsetOf(i)} from the first
+     * block, from the first load where it holds it. (Also for Q5_0 and Q5_1.)
+     */
+    static ByteVector pickBytes(IntUnaryOperator offsetOf, int second) {
+        byte[] index = new byte[64];
+        for (int i = 0; i < 64; i++) {
+            int offset = offsetOf.applyAsInt(i);
+            index[i] = (byte) (offset < 64 ? offset : 64 + offset - second);
+        }
+        return ByteVector.fromArray(ByteVector.SPECIES_512, index, 0);
+    }
+
+    /**
+     * {@link #pickBytes} for f16 scales: int lane i takes, in both halves, the f16 at byte
+     * {@code offsetOf(i)} from the first block (only the upper half counts, as in {@link Q4_0Matrix#f16Scales}).
+     */
+    static ShortVector pickShorts(IntUnaryOperator offsetOf, int second) {
+        short[] index = new short[32];
+        for (int lane = 0; lane < 32; lane++) {
+            int offset = offsetOf.applyAsInt(lane / 2);
+            index[lane] = (short) (offset + 2 <= 64 ? offset / 2 : 32 + (offset - second) / 2);
+        }
+        return ShortVector.fromArray(IntegerKernels.S, index, 0);
     }
 }
