@@ -90,6 +90,94 @@ public final class FloatArrays {
         }
     }
 
+    /**
+     * {@link #dotMany} for {@code rows} vectors {@code b[bOffset + r·bStride …]}: the product of
+     * {@code a[aOffset + k·aStride …]} with row r goes to {@code out[outOffset + k·outStride + r]}. Each
+     * result is bit-identical to {@link #dot}.
+     */
+    public static void dotManyRows(float[] a, int aOffset, int aStride, int count, float[] b, int bOffset, int bStride,
+                                   int rows, int n, float[] out, int outOffset, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            dotMany(a, aOffset, aStride, count, b, bOffset + r * bStride, n, out, outOffset + r, outStride);
+        }
+    }
+
+    /**
+     * {@link #axpyMany} for {@code rows} vectors {@code x[xOffset + r·xStride …]} in row order, with
+     * weights {@code alpha[alphaOffset + k·alphaStride + r]}. The sums stay in registers across the rows
+     * instead of going through {@code y} after each; every element of y receives the same fused
+     * multiply-adds in the same order as {@code rows} calls of {@link #axpy}, so results are bit-identical.
+     */
+    public static void axpyManyRows(float[] alpha, int alphaOffset, int alphaStride, int count, float[] x, int xOffset,
+                                    int xStride, int rows, float[] y, int yOffset, int yStride, int n) {
+        int bound = S.loopBound(n);
+        int k = 0;
+        if (count >= 4) {
+            for (; k + 4 <= count; k += 4) {
+                int a0 = alphaOffset + k * alphaStride;
+                int a1 = a0 + alphaStride;
+                int a2 = a1 + alphaStride;
+                int a3 = a2 + alphaStride;
+                int y0 = yOffset + k * yStride;
+                for (int i = 0; i < bound; i += S.length()) {
+                    FloatVector s0 = FloatVector.fromArray(S, y, y0 + i);
+                    FloatVector s1 = FloatVector.fromArray(S, y, y0 + yStride + i);
+                    FloatVector s2 = FloatVector.fromArray(S, y, y0 + 2 * yStride + i);
+                    FloatVector s3 = FloatVector.fromArray(S, y, y0 + 3 * yStride + i);
+                    for (int r = 0; r < rows; r++) {
+                        FloatVector vx = FloatVector.fromArray(S, x, xOffset + r * xStride + i);
+                        s0 = vx.fma(FloatVector.broadcast(S, alpha[a0 + r]), s0);
+                        s1 = vx.fma(FloatVector.broadcast(S, alpha[a1 + r]), s1);
+                        s2 = vx.fma(FloatVector.broadcast(S, alpha[a2 + r]), s2);
+                        s3 = vx.fma(FloatVector.broadcast(S, alpha[a3 + r]), s3);
+                    }
+                    s0.intoArray(y, y0 + i);
+                    s1.intoArray(y, y0 + yStride + i);
+                    s2.intoArray(y, y0 + 2 * yStride + i);
+                    s3.intoArray(y, y0 + 3 * yStride + i);
+                }
+            }
+        }
+        for (; k < count; k++) {
+            int a0 = alphaOffset + k * alphaStride;
+            int y0 = yOffset + k * yStride;
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector s0 = FloatVector.fromArray(S, y, y0 + i);
+                for (int r = 0; r < rows; r++) {
+                    s0 = FloatVector.fromArray(S, x, xOffset + r * xStride + i).fma(FloatVector.broadcast(S, alpha[a0 + r]), s0);
+                }
+                s0.intoArray(y, y0 + i);
+            }
+        }
+        if (bound < n) {
+            for (k = 0; k < count; k++) {
+                for (int r = 0; r < rows; r++) {
+                    float w = alpha[alphaOffset + k * alphaStride + r];
+                    for (int i = bound; i < n; i++) {
+                        y[yOffset + k * yStride + i] += w * x[xOffset + r * xStride + i];
+                    }
+                }
+            }
+        }
+    }
+
+    /** The largest of {@code a[offset … offset+n)}, {@code -∞} for none; equal to a loop of {@link Math#max}. */
+    public static float max(float[] a, int offset, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= S.length()) {
+            FloatVector vm = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+                vm = vm.max(FloatVector.fromArray(S, a, offset + i));
+            }
+            m = vm.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            m = Math.max(m, a[offset + i]);
+        }
+        return m;
+    }
+
     public static void scale(float[] a, int offset, float factor, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
