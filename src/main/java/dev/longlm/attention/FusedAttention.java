@@ -162,13 +162,7 @@ public final class FusedAttention {
                     FloatArrays.scale(out, accOffset, correction, headDim);
                 }
                 s.max[g] = newMax;
-                float sum = 0;
-                for (int t = 0; t < len; t++) {
-                    float w = (float) Math.exp(scores[o + t] - newMax);
-                    sum += w;
-                    scores[o + t] = w;
-                }
-                s.sum[g] += sum;
+                s.sum[g] += FloatArrays.expShiftSum(scores, o, len, newMax);
             }
             // Each value row is read once for all the group's heads; per head the additions keep key order.
             FloatArrays.axpyManyRows(scores, 0, TILE, group, values, t0 * kvDim + headOffset, kvDim, len, out, qBase,

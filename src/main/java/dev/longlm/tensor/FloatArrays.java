@@ -161,6 +161,32 @@ public final class FloatArrays {
         }
     }
 
+    /**
+     * {@code a[i] = exp(a[i] - shift)} over the slice, returning the sum of the new values (the
+     * exponentials of a softmax). Vectorised: the exponential is the Vector API's, which is not
+     * bit-identical to {@link Math#exp} (a few ulp of float), and the sum is taken lane by lane.
+     */
+    public static float expShiftSum(float[] a, int offset, int n, float shift) {
+        int i = 0;
+        float sum = 0;
+        if (n >= S.length()) {
+            FloatVector vShift = FloatVector.broadcast(S, shift);
+            FloatVector vSum = FloatVector.zero(S);
+            for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+                FloatVector w = FloatVector.fromArray(S, a, offset + i).sub(vShift).lanewise(VectorOperators.EXP);
+                vSum = vSum.add(w);
+                w.intoArray(a, offset + i);
+            }
+            sum = vSum.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float w = (float) Math.exp(a[offset + i] - shift);
+            sum += w;
+            a[offset + i] = w;
+        }
+        return sum;
+    }
+
     /** The largest of {@code a[offset … offset+n)}, {@code -∞} for none; equal to a loop of {@link Math#max}. */
     public static float max(float[] a, int offset, int n) {
         int i = 0;
