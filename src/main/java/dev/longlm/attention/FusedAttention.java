@@ -112,6 +112,7 @@ public final class FusedAttention {
         int kvDim = kvHeads * headDim;
         int qBase = i * heads * headDim + kvHead * group * headDim;
         int headOffset = kvHead * headDim;
+        int stride = headDim; // between consecutive positions of one head in the cache and its ring
         float[] keys = cache.keys(layer);
         float[] values = cache.values(layer);
         float[] ring = cache.windowKeys(layer);
@@ -125,22 +126,24 @@ public final class FusedAttention {
             for (int j = t0; j < t1; ) {
                 float[] keySource;
                 int keyOffset;
+                int keyStride = stride;
                 int runEnd = t1;
                 if (!near) {
                     keySource = keys;
-                    keyOffset = j * kvDim + headOffset;
+                    keyOffset = cache.offset(kvHead, j);
                 } else if (j >= start) {
                     keySource = chunkKeys;
                     keyOffset = (j - start) * kvDim + headOffset;
+                    keyStride = kvDim;
                 } else {
                     // ring slot of key j is j % W
                     int slot = j % window;
                     keySource = ring;
-                    keyOffset = slot * kvDim + headOffset;
+                    keyOffset = cache.windowOffset(kvHead, slot);
                     runEnd = Math.min(runEnd, Math.min(start, j + window - slot));
                 }
                 // one pass over each key for every query head of the group
-                FloatArrays.dotManyRows(querySource, qBase, headDim, group, keySource, keyOffset, kvDim, runEnd - j,
+                FloatArrays.dotManyRows(querySource, qBase, headDim, group, keySource, keyOffset, keyStride, runEnd - j,
                         headDim, scores, j - t0, TILE);
                 j = runEnd;
             }
@@ -165,7 +168,7 @@ public final class FusedAttention {
                 s.sum[g] += FloatArrays.expShiftSum(scores, o, len, newMax);
             }
             // Each value row is read once for all the group's heads; per head the additions keep key order.
-            FloatArrays.axpyManyRows(scores, 0, TILE, group, values, t0 * kvDim + headOffset, kvDim, len, out, qBase,
+            FloatArrays.axpyManyRows(scores, 0, TILE, group, values, cache.offset(kvHead, t0), stride, len, out, qBase,
                     headDim, headDim);
         }
     }
