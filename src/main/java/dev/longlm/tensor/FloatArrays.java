@@ -97,6 +97,38 @@ public final class FloatArrays {
      */
     public static void dotManyRows(float[] a, int aOffset, int aStride, int count, float[] b, int bOffset, int bStride,
                                    int rows, int n, float[] out, int outOffset, int outStride) {
+        if (count == 4 && n == 4 * S.length()) {
+            // four query vectors of four lanes-wide chunks stay in registers across the rows
+            int l = S.length();
+            FloatVector a00 = FloatVector.fromArray(S, a, aOffset), a01 = FloatVector.fromArray(S, a, aOffset + l);
+            FloatVector a02 = FloatVector.fromArray(S, a, aOffset + 2 * l), a03 = FloatVector.fromArray(S, a, aOffset + 3 * l);
+            int o1 = aOffset + aStride;
+            FloatVector a10 = FloatVector.fromArray(S, a, o1), a11 = FloatVector.fromArray(S, a, o1 + l);
+            FloatVector a12 = FloatVector.fromArray(S, a, o1 + 2 * l), a13 = FloatVector.fromArray(S, a, o1 + 3 * l);
+            int o2 = o1 + aStride;
+            FloatVector a20 = FloatVector.fromArray(S, a, o2), a21 = FloatVector.fromArray(S, a, o2 + l);
+            FloatVector a22 = FloatVector.fromArray(S, a, o2 + 2 * l), a23 = FloatVector.fromArray(S, a, o2 + 3 * l);
+            int o3 = o2 + aStride;
+            FloatVector a30 = FloatVector.fromArray(S, a, o3), a31 = FloatVector.fromArray(S, a, o3 + l);
+            FloatVector a32 = FloatVector.fromArray(S, a, o3 + 2 * l), a33 = FloatVector.fromArray(S, a, o3 + 3 * l);
+            for (int r = 0; r < rows; r++) {
+                int b0 = bOffset + r * bStride;
+                FloatVector b0v = FloatVector.fromArray(S, b, b0);
+                FloatVector b1v = FloatVector.fromArray(S, b, b0 + l);
+                FloatVector b2v = FloatVector.fromArray(S, b, b0 + 2 * l);
+                FloatVector b3v = FloatVector.fromArray(S, b, b0 + 3 * l);
+                // the same fused multiply-adds in the same order as dot: chunk 0 first
+                FloatVector s0 = a03.fma(b3v, a02.fma(b2v, a01.fma(b1v, a00.fma(b0v, FloatVector.zero(S)))));
+                FloatVector s1 = a13.fma(b3v, a12.fma(b2v, a11.fma(b1v, a10.fma(b0v, FloatVector.zero(S)))));
+                FloatVector s2 = a23.fma(b3v, a22.fma(b2v, a21.fma(b1v, a20.fma(b0v, FloatVector.zero(S)))));
+                FloatVector s3 = a33.fma(b3v, a32.fma(b2v, a31.fma(b1v, a30.fma(b0v, FloatVector.zero(S)))));
+                out[outOffset + r] = s0.reduceLanes(VectorOperators.ADD);
+                out[outOffset + outStride + r] = s1.reduceLanes(VectorOperators.ADD);
+                out[outOffset + 2 * outStride + r] = s2.reduceLanes(VectorOperators.ADD);
+                out[outOffset + 3 * outStride + r] = s3.reduceLanes(VectorOperators.ADD);
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             dotMany(a, aOffset, aStride, count, b, bOffset + r * bStride, n, out, outOffset + r, outStride);
         }
