@@ -14,12 +14,15 @@ public final class CachedAttention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
+    /** One position's rotated key before it is spread over the cache's per-head rows. */
+    private final ThreadLocal<float[]> keyRow;
 
     public CachedAttention(Rope rope, int heads, int kvHeads, int headDim, float scale, float softCap) {
         this.rope = rope;
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
+        this.keyRow = ThreadLocal.withInitial(() -> new float[kvHeads * headDim]);
         this.kernel = new FusedAttention(heads, kvHeads, headDim, scale, softCap);
     }
 
@@ -39,28 +42,29 @@ public final class CachedAttention {
     public void forward(int layer, int n, int start, float[] queries, float[] groupedQueries, float[] keys,
                         float[] values, int span, KvCache cache, float[] out, Parallel pool) {
         PositionScheme scheme = cache.scheme();
+        cache.useHeadDim(headDim);
         int qDim = heads * headDim;
         int kvDim = kvHeads * headDim;
         float[] cachedKeys = cache.keys(layer);
         float[] cachedValues = cache.values(layer);
+        float[] row = keyRow.get();
         for (int i = 0; i < n; i++) {
             int p = start + i;
             if (scheme.isPlain()) {
-                rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, scheme.position(p));
+                rope.rotate(keys, i * kvDim, row, 0, kvHeads, scheme.position(p));
             } else {
                 rope.rotate(queries, i * qDim, groupedQueries, i * qDim, heads, scheme.groupedQuery(p));
-                rope.rotate(keys, i * kvDim, cachedKeys, p * kvDim, kvHeads, scheme.groupedKey(p));
+                rope.rotate(keys, i * kvDim, row, 0, kvHeads, scheme.groupedKey(p));
                 rope.rotate(keys, i * kvDim, keys, i * kvDim, kvHeads, p);
             }
+            cache.put(cachedKeys, p, row, 0);
             rope.rotate(queries, i * qDim, queries, i * qDim, heads, scheme.isPlain() ? scheme.position(p) : p);
-            System.arraycopy(values, i * kvDim, cachedValues, p * kvDim, kvDim);
+            cache.put(cachedValues, p, values, i * kvDim);
         }
         kernel.attend(queries, groupedQueries, keys, n, start, cache, layer, span, out, pool);
-        float[] ring = cache.windowKeys(layer);
-        if (ring != null) {
-            int window = scheme.window();
-            for (int i = Math.max(0, n - window); i < n; i++) {
-                System.arraycopy(keys, i * kvDim, ring, ((start + i) % window) * kvDim, kvDim);
+        if (!scheme.isPlain()) {
+            for (int i = Math.max(0, n - scheme.window()); i < n; i++) {
+                cache.putWindowKey(layer, start + i, keys, i * kvDim);
             }
         }
     }

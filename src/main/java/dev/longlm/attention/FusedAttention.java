@@ -112,46 +112,51 @@ public final class FusedAttention {
         int kvDim = kvHeads * headDim;
         int qBase = i * heads * headDim + kvHead * group * headDim;
         int headOffset = kvHead * headDim;
+        int stride = headDim; // between consecutive positions of one head in the cache and its ring
         float[] keys = cache.keys(layer);
         float[] values = cache.values(layer);
         float[] ring = cache.windowKeys(layer);
         int window = cache.scheme().window();
-        // Ring slot of key j is j % W; stepped along with j instead of divided per key.
-        int ringSlot = near && window > 0 ? from % window : 0;
+        float[] scores = s.scores;
         for (int t0 = from; t0 < to; t0 += TILE) {
             int t1 = Math.min(to, t0 + TILE);
-            for (int j = t0; j < t1; j++) {
+            int len = t1 - t0;
+            // The tile's keys in runs that lie contiguously in one array (the stored keys, the ring up
+            // to its wrap, or the batch), so the scoring loop itself never branches on where a key is.
+            for (int j = t0; j < t1; ) {
                 float[] keySource;
                 int keyOffset;
+                int keyStride = stride;
+                int runEnd = t1;
                 if (!near) {
                     keySource = keys;
-                    keyOffset = j * kvDim + headOffset;
+                    keyOffset = cache.offset(kvHead, j);
                 } else if (j >= start) {
                     keySource = chunkKeys;
                     keyOffset = (j - start) * kvDim + headOffset;
+                    keyStride = kvDim;
                 } else {
+                    // ring slot of key j is j % W
+                    int slot = j % window;
                     keySource = ring;
-                    keyOffset = ringSlot * kvDim + headOffset;
+                    keyOffset = cache.windowOffset(kvHead, slot);
+                    runEnd = Math.min(runEnd, Math.min(start, j + window - slot));
                 }
-                if (near && ++ringSlot == window) {
-                    ringSlot = 0;
-                }
-                // one pass over the key for every query head of the group
-                FloatArrays.dotMany(querySource, qBase, headDim, group, keySource, keyOffset, headDim, s.scores, j - t0, TILE);
-                for (int g = 0; g < group; g++) {
-                    float score = s.scores[g * TILE + (j - t0)] * scale;
-                    if (softCap > 0) {
-                        score = softCap * (float) Math.tanh(score / softCap);
-                    }
-                    s.scores[g * TILE + (j - t0)] = score;
-                }
+                // one pass over each key for every query head of the group
+                FloatArrays.dotManyRows(querySource, qBase, headDim, group, keySource, keyOffset, keyStride, runEnd - j,
+                        headDim, scores, j - t0, TILE);
+                j = runEnd;
             }
             for (int g = 0; g < group; g++) {
                 int o = g * TILE;
-                float tileMax = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < t1 - t0; t++) {
-                    tileMax = Math.max(tileMax, s.scores[o + t]);
+                if (softCap > 0) {
+                    for (int t = 0; t < len; t++) {
+                        scores[o + t] = softCap * (float) Math.tanh(scores[o + t] * scale / softCap);
+                    }
+                } else {
+                    FloatArrays.scale(scores, o, scale, len);
                 }
+                float tileMax = FloatArrays.max(scores, o, len);
                 float newMax = Math.max(s.max[g], tileMax);
                 int accOffset = qBase + g * headDim;
                 if (s.max[g] != Float.NEGATIVE_INFINITY && newMax > s.max[g]) {
@@ -160,18 +165,11 @@ public final class FusedAttention {
                     FloatArrays.scale(out, accOffset, correction, headDim);
                 }
                 s.max[g] = newMax;
-                float sum = 0;
-                for (int t = 0; t < t1 - t0; t++) {
-                    float w = (float) Math.exp(s.scores[o + t] - newMax);
-                    sum += w;
-                    s.scores[o + t] = w;
-                }
-                s.sum[g] += sum;
+                s.sum[g] += FloatArrays.expShiftSum(scores, o, len, newMax);
             }
             // Each value row is read once for all the group's heads; per head the additions keep key order.
-            for (int t = 0; t < t1 - t0; t++) {
-                FloatArrays.axpyMany(s.scores, t, TILE, group, values, (t0 + t) * kvDim + headOffset, out, qBase, headDim, headDim);
-            }
+            FloatArrays.axpyManyRows(scores, 0, TILE, group, values, cache.offset(kvHead, t0), stride, len, out, qBase,
+                    headDim, headDim);
         }
     }
 }

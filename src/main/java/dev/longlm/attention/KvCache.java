@@ -9,6 +9,11 @@ package dev.longlm.attention;
  * changes — and, for the last W positions only, a second copy at its true position in a ring
  * of W slots. The cache therefore costs what plain attention's costs plus W keys per layer. For
  * plain attention the ring is absent and the stored keys are the normally rotated ones.
+ *
+ * <p>Layout: head-major, {@code [kvHead][position][headDim]} (the ring {@code [kvHead][slot][headDim]}),
+ * so that attention, which works one KV head at a time, reads each head's keys and values as one
+ * contiguous stream instead of a {@code headDim} slice out of every {@code kvDim} row. The head size
+ * is bound by the first {@link CachedAttention} step ({@link #useHeadDim}); see {@link #offset}.
  */
 public final class KvCache {
     private final int layers;
@@ -19,6 +24,8 @@ public final class KvCache {
     private final float[][] values;
     private final float[][] windowKeys;
     private int length;
+    /** Floats per KV head; 0 until {@link #useHeadDim} binds the layout. */
+    private int headDim;
 
     public KvCache(int layers, int kvDim, int capacity, PositionScheme scheme) {
         this.layers = layers;
@@ -59,7 +66,55 @@ public final class KvCache {
         this.length = length;
     }
 
-    /** Keys at their grouped positions (true positions for plain attention), {@code kvDim} floats per position. */
+    /**
+     * Binds the head size, which fixes the layout; called before anything is stored. Binding again to
+     * the same size is a no-op, to another one an error.
+     */
+    void useHeadDim(int headDim) {
+        if (this.headDim == headDim) {
+            return;
+        }
+        if (this.headDim != 0 || headDim <= 0 || kvDim % headDim != 0) {
+            throw new IllegalStateException("KV cache of " + kvDim + " floats per position bound to head size "
+                    + this.headDim + ", asked for " + headDim);
+        }
+        this.headDim = headDim;
+    }
+
+    /** Floats per KV head (0 while unbound). */
+    public int headDim() {
+        return headDim;
+    }
+
+    /**
+     * Where head {@code kvHead} of {@code position} starts in {@link #keys} and {@link #values}; the
+     * next position of the same head follows {@link #headDim()} floats later.
+     */
+    public int offset(int kvHead, int position) {
+        return (kvHead * capacity + position) * headDim;
+    }
+
+    /** Where head {@code kvHead} of ring slot {@code slot} starts in {@link #windowKeys}; slots follow each other likewise. */
+    public int windowOffset(int kvHead, int slot) {
+        return (kvHead * scheme.window() + slot) * headDim;
+    }
+
+    /** Copies one position's {@code kvDim} floats (heads consecutive, as projections produce them) into {@code array} at {@code position}. */
+    void put(float[] array, int position, float[] src, int srcOffset) {
+        for (int h = 0, heads = kvDim / headDim; h < heads; h++) {
+            System.arraycopy(src, srcOffset + h * headDim, array, offset(h, position), headDim);
+        }
+    }
+
+    /** Stores the true-position key of {@code position} (heads consecutive) in its ring slot {@code position % W}. */
+    void putWindowKey(int layer, int position, float[] src, int srcOffset) {
+        int slot = position % scheme.window();
+        for (int h = 0, heads = kvDim / headDim; h < heads; h++) {
+            System.arraycopy(src, srcOffset + h * headDim, windowKeys[layer], windowOffset(h, slot), headDim);
+        }
+    }
+
+    /** Keys at their grouped positions (true positions for plain attention), laid out as {@link #offset} says. */
     public float[] keys(int layer) {
         return keys[layer];
     }
@@ -68,7 +123,7 @@ public final class KvCache {
         return values[layer];
     }
 
-    /** Ring of W keys at their true positions: key j lives in slot {@code j % W}; null for plain attention. */
+    /** Ring of W keys at their true positions: key j lives in slot {@code j % W} ({@link #windowOffset}); null for plain attention. */
     public float[] windowKeys(int layer) {
         return windowKeys == null ? null : windowKeys[layer];
     }

@@ -72,11 +72,13 @@ public final class LlamaCppGroupedPositions implements PositionScheme {
         if (delta == 0) {
             return;
         }
-        int kvDim = cache.kvDim();
-        int heads = kvDim / rope.headDim();
+        int heads = cache.kvDim() / rope.headDim();
         for (int layer = 0; layer < cache.layers(); layer++) {
             float[] keys = cache.keys(layer);
-            rope.rotate(keys, index * kvDim, keys, index * kvDim, heads, delta);
+            for (int h = 0; h < heads; h++) {
+                int offset = cache.offset(h, index);
+                rope.rotate(keys, offset, keys, offset, 1, delta);
+            }
         }
     }
 
