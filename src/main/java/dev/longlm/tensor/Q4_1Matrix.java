@@ -83,11 +83,14 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowD
      * {@code cols % 128 == 0}; tests call it directly on any hardware.
      */
     void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+        integerMatvec(x.planes(Q4_0Matrix.PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
+    }
+
+    // Apart from the QuantizedActivations accessors: inlined into the kernel they can use up C2's
+    // inlining budget and leave vectors boxed (Q5_0 ran 50x slower under JMH that way).
+    private void integerMatvec(short[] planes, float[] activationScales, int[] sums32, float[] out, int outOffset, int rowStart, int rowEnd) {
         var s16 = IntegerKernels.S;
         var f32 = IntegerKernels.F;
-        short[] planes = x.planes(Q4_0Matrix.PLANES);
-        float[] activationScales = x.scales();
-        int[] sums32 = x.sums32();
         int blocks = cols / 32;
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
