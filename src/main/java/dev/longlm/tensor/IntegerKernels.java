@@ -1,11 +1,14 @@
 package dev.longlm.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.util.function.IntUnaryOperator;
 
 /**
  * Shared pieces of the integer matvec kernels, which multiply weight levels with 8-bit activation
@@ -63,4 +66,30 @@ final class IntegerKernels {
                 .convert(VectorOperators.I2F, 0);
     }
 
+    /**
+     * Indexes for a two-vector byte permute ({@code selectFrom}) of 64-byte loads at a group's first
+     * block and {@code second} bytes on: byte i takes the byte at {@code offsetOf(i)} from the first
+     * block, from the first load where it holds it (Q4_1, Q5_0, Q5_1: four blocks per step).
+     */
+    static ByteVector pickBytes(IntUnaryOperator offsetOf, int second) {
+        byte[] index = new byte[64];
+        for (int i = 0; i < 64; i++) {
+            int offset = offsetOf.applyAsInt(i);
+            index[i] = (byte) (offset < 64 ? offset : 64 + offset - second);
+        }
+        return ByteVector.fromArray(ByteVector.SPECIES_512, index, 0);
+    }
+
+    /**
+     * {@link #pickBytes} for f16 scales: int lane i takes, in both halves, the f16 at byte
+     * {@code offsetOf(i)} from the first block (only the upper half counts, as in {@link Q4_0Matrix#f16Scales}).
+     */
+    static ShortVector pickShorts(IntUnaryOperator offsetOf, int second) {
+        short[] index = new short[32];
+        for (int lane = 0; lane < 32; lane++) {
+            int offset = offsetOf.applyAsInt(lane / 2);
+            index[lane] = (short) (offset + 2 <= 64 ? offset / 2 : 32 + (offset - second) / 2);
+        }
+        return ShortVector.fromArray(S, index, 0);
+    }
 }

@@ -10,7 +10,6 @@ import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.function.IntUnaryOperator;
 
 /** Q4_1: blocks of 32 as {@code f16 d, f16 m, 16 bytes of nibbles}; value = q·d + m. */
 public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
@@ -22,7 +21,7 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowD
      */
     private static final int SECOND_LOAD = 16;
     /** The 64 nibble bytes of four blocks, 16 per block in order, as Q4_0's (so its activation order serves). */
-    private static final ByteVector NIBBLE_BYTES = pickBytes(i -> BLOCK_BYTES * (i / 16) + 4 + i % 16, SECOND_LOAD);
+    private static final ByteVector NIBBLE_BYTES = IntegerKernels.pickBytes(i -> BLOCK_BYTES * (i / 16) + 4 + i % 16, SECOND_LOAD);
     /** Int lane i takes, in its upper half, the f16 d of block i / 4 (short 10·(i / 4) of the first load). */
     private static final VectorShuffle<Short> SCALES = VectorShuffle.fromOp(IntegerKernels.S, i -> 10 * (i / 8));
     /** Int lane i < 4 takes, in its upper half, the f16 m of block i (short 10·i + 1); the other lanes are multiplied by 0. */
@@ -121,32 +120,5 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowD
             }
             out[outOffset + r] = acc.add(minAcc).reduceLanes(VectorOperators.ADD);
         }
-    }
-
-    /**
-     * Indexes for a two-vector byte permute ({@code selectFrom}) of 64-byte loads at a group's first
-     * block and {@code second} bytes on: byte i takes the byte at {@code offsetOf(i)} from the first
-     * block, from the first load where it holds it. (Also for Q5_0 and Q5_1.)
-     */
-    static ByteVector pickBytes(IntUnaryOperator offsetOf, int second) {
-        byte[] index = new byte[64];
-        for (int i = 0; i < 64; i++) {
-            int offset = offsetOf.applyAsInt(i);
-            index[i] = (byte) (offset < 64 ? offset : 64 + offset - second);
-        }
-        return ByteVector.fromArray(ByteVector.SPECIES_512, index, 0);
-    }
-
-    /**
-     * {@link #pickBytes} for f16 scales: int lane i takes, in both halves, the f16 at byte
-     * {@code offsetOf(i)} from the first block (only the upper half counts, as in {@link Q4_0Matrix#f16Scales}).
-     */
-    static ShortVector pickShorts(IntUnaryOperator offsetOf, int second) {
-        short[] index = new short[32];
-        for (int lane = 0; lane < 32; lane++) {
-            int offset = offsetOf.applyAsInt(lane / 2);
-            index[lane] = (short) (offset + 2 <= 64 ? offset / 2 : 32 + (offset - second) / 2);
-        }
-        return ShortVector.fromArray(IntegerKernels.S, index, 0);
     }
 }

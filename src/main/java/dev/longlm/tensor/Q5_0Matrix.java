@@ -23,11 +23,11 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements RowD
      */
     private static final int SECOND_LOAD = 24;
     /** The 64 nibble bytes of four blocks, 16 per block in order, as Q4_0's (so its activation order serves). */
-    private static final ByteVector NIBBLE_BYTES = Q4_1Matrix.pickBytes(i -> BLOCK_BYTES * (i / 16) + 6 + i % 16, SECOND_LOAD);
+    private static final ByteVector NIBBLE_BYTES = IntegerKernels.pickBytes(i -> BLOCK_BYTES * (i / 16) + 6 + i % 16, SECOND_LOAD);
     /** For each lane of the nibbles, the two high-bit bytes holding its values' fifth bits (see {@link Q5_1Matrix#highBitByte}). */
-    private static final ByteVector HIGH_BIT_BYTES = Q4_1Matrix.pickBytes(i -> Q5_1Matrix.highBitByte(i, BLOCK_BYTES, 2), SECOND_LOAD);
+    private static final ByteVector HIGH_BIT_BYTES = IntegerKernels.pickBytes(i -> Q5_1Matrix.highBitByte(i, BLOCK_BYTES, 2), SECOND_LOAD);
     /** Int lane i takes, in its upper half, the f16 d of block i / 4 (at byte 22·(i / 4)). */
-    private static final ShortVector SCALES = Q4_1Matrix.pickShorts(i -> BLOCK_BYTES * (i / 4), SECOND_LOAD);
+    private static final ShortVector SCALES = IntegerKernels.pickShorts(i -> BLOCK_BYTES * (i / 4), SECOND_LOAD);
     /** Float lane i takes activation scale i / 4. */
     private static final VectorShuffle<Float> EXPAND4 = VectorShuffle.fromOp(IntegerKernels.F, i -> i / 4);
 

@@ -21,14 +21,14 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements RowD
      */
     private static final int SECOND_LOAD = 32;
     /** The 64 nibble bytes of four blocks, 16 per block in order, as Q4_0's (so its activation order serves). */
-    private static final ByteVector NIBBLE_BYTES = Q4_1Matrix.pickBytes(i -> BLOCK_BYTES * (i / 16) + 8 + i % 16, SECOND_LOAD);
+    private static final ByteVector NIBBLE_BYTES = IntegerKernels.pickBytes(i -> BLOCK_BYTES * (i / 16) + 8 + i % 16, SECOND_LOAD);
     /**
      * For 16-bit lane t of the nibbles (block t / 8, nibble bytes j = 2·(t % 8) and j + 1, so values
      * j, j + 16, j + 1, j + 17 in planes 0-3), the high-bit bytes holding their fifth bits: bits j and
      * j + 1 in byte j / 8 (the lane's low byte), j + 16 and j + 17 in byte 2 + j / 8 (its high byte),
      * both at bit {@code j % 8 = 2·(t % 4)}.
      */
-    private static final ByteVector HIGH_BIT_BYTES = Q4_1Matrix.pickBytes(i -> highBitByte(i, BLOCK_BYTES, 4), SECOND_LOAD);
+    private static final ByteVector HIGH_BIT_BYTES = IntegerKernels.pickBytes(i -> highBitByte(i, BLOCK_BYTES, 4), SECOND_LOAD);
     /**
      * Lane t times {@code 2^(6 − 2·(t % 4))} moves its fifth bits to bits 6, 14 (j, j + 16) and 7, 15
      * (j + 1, j + 17) in every lane; the two bytes' shifted bits cannot overlap or carry. A per-lane
@@ -36,9 +36,9 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements RowD
      */
     static final ShortVector HIGH_BIT_SHIFTS = ShortVector.fromArray(IntegerKernels.S, highBitShifts(), 0);
     /** Int lane i takes, in its upper half, the f16 d of block i / 4 (at byte 24·(i / 4)). */
-    private static final ShortVector SCALES = Q4_1Matrix.pickShorts(i -> BLOCK_BYTES * (i / 4), SECOND_LOAD);
+    private static final ShortVector SCALES = IntegerKernels.pickShorts(i -> BLOCK_BYTES * (i / 4), SECOND_LOAD);
     /** Int lane i < 4 takes, in its upper half, the f16 m of block i; the other lanes are multiplied by 0. */
-    private static final ShortVector MINS = Q4_1Matrix.pickShorts(i -> BLOCK_BYTES * (i % 4) + 2, SECOND_LOAD);
+    private static final ShortVector MINS = IntegerKernels.pickShorts(i -> BLOCK_BYTES * (i % 4) + 2, SECOND_LOAD);
     /** Float lane i takes activation scale i / 4. */
     private static final VectorShuffle<Float> EXPAND4 = VectorShuffle.fromOp(IntegerKernels.F, i -> i / 4);
 
