@@ -141,8 +141,8 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
         integerMatvec(x.planes(PLANES), x.scales(), out, outOffset, rowStart, rowEnd);
     }
 
-    // Apart from the QuantizedActivations accessors: inlined into the kernel they can use up C2's
-    // inlining budget and leave vectors boxed (Q5_0 ran 50x slower under JMH that way).
+    // Apart from the QuantizedActivations accessors, as in the K-quant kernels, where inlining them used up C2's
+    // inlining budget and left vectors boxed (Q4_K 2× slower); not measured to matter for this one.
     private void integerMatvec(short[] planes, float[] activationScales, float[] out, int outOffset, int rowStart, int rowEnd) {
         var s16 = IntegerKernels.S;
         int blocks = cols / 32;
