@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * Q4_0: blocks of 32 as {@code f16 d, 16 bytes}; byte j holds element j in its low nibble and
  * element j + 16 in its high nibble; value = (q - 8)·d.
  */
-public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q4_0.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
@@ -85,7 +85,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         if (!VectorKernels.FUSED) {
-            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
         int blocks = cols / 32;
@@ -112,23 +112,8 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (integer(x)) {
-            x.planes(PLANES);
-        }
-    }
-
-    @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (integer(x)) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
-    }
-
-    private boolean integer(QuantizedActivations x) {
-        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_0 && cols % 128 == 0;
+    public LevelPlanes levelPlanes() {
+        return PLANES;
     }
 
     /**
@@ -140,7 +125,8 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements RowD
      * were slower than the float kernel. Needs {@code cols % 128 == 0} (the planes' span); tests call
      * it directly on any hardware.
      */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(PLANES), x.scales(), out, outOffset, rowStart, rowEnd);
     }
 

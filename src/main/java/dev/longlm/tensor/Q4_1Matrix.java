@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /** Q4_1: blocks of 32 as {@code f16 d, f16 m, 16 bytes of nibbles}; value = q·d + m. */
-public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q4_1.bytesPerBlock();
 
     /**
@@ -55,23 +55,8 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (integer(x)) {
-            x.planes(Q4_0Matrix.PLANES);
-        }
-    }
-
-    @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (integer(x)) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
-    }
-
-    private boolean integer(QuantizedActivations x) {
-        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_1 && cols % 128 == 0;
+    public LevelPlanes levelPlanes() {
+        return Q4_0Matrix.PLANES;
     }
 
     /**
@@ -81,7 +66,8 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements RowD
      * the activations' per-block sums, in float lanes 0-3 of a second accumulator. Needs
      * {@code cols % 128 == 0}; tests call it directly on any hardware.
      */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(Q4_0Matrix.PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
     }
 

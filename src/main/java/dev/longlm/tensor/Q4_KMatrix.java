@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * 128 bytes of nibbles}. Each 64 values share 32 bytes: low nibbles are the first 32, high nibbles
  * the next 32; value = d·scale·q - dmin·min per 32-value sub-block.
  */
-public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q4_K.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
@@ -96,7 +96,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         if (!VectorKernels.FUSED) {
-            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
         int blocks = cols / 256;
@@ -139,13 +139,6 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
         }
     }
 
-    @Override
-    public void prepare(QuantizedActivations x) {
-        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
-            x.planes(PLANES);
-        }
-    }
-
     /**
      * Integer kernel against Q8_K levels a with scale da: per sub-block s of 32,
      * {@code Σ (d·sc_s·q − dmin·m_s)·a·da = d·da·sc_s·Σ q·a − dmin·da·m_s·Σ a}. Each 64-byte load of
@@ -153,16 +146,12 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements RowD
      * ggml's 32-bit masks rather than one branchy lookup per sub-block.
      */
     @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
+    public LevelPlanes levelPlanes() {
+        return PLANES;
     }
 
-    /** The integer kernel whatever the hardware (tests call it directly; it is slow without 512-bit vectors). */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
     }
 

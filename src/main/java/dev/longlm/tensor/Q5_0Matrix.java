@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * Q5_0: blocks of 32 as {@code f16 d, u32 high bits, 16 bytes of low nibbles}; value = (q - 16)·d,
  * with bit j of the high word the fifth bit of element j.
  */
-public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q5_0.bytesPerBlock();
 
     /**
@@ -59,23 +59,8 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (integer(x)) {
-            x.planes(Q4_0Matrix.PLANES);
-        }
-    }
-
-    @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (integer(x)) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
-    }
-
-    private boolean integer(QuantizedActivations x) {
-        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_0 && cols % 128 == 0;
+    public LevelPlanes levelPlanes() {
+        return Q4_0Matrix.PLANES;
     }
 
     /**
@@ -85,7 +70,8 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements RowD
      * nibble minus 16 where the bit is clear. Four products of at most 16·127 per lane, pairs below
      * 2^15. Needs {@code cols % 128 == 0}; tests call it directly on any hardware.
      */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(Q4_0Matrix.PLANES), x.scales(), out, outOffset, rowStart, rowEnd);
     }
 

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /** Q5_1: blocks of 32 as {@code f16 d, f16 m, u32 high bits, 16 bytes of low nibbles}; value = q·d + m. */
-public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q5_1.bytesPerBlock();
 
     /**
@@ -71,23 +71,8 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (integer(x)) {
-            x.planes(Q4_0Matrix.PLANES);
-        }
-    }
-
-    @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (integer(x)) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
-    }
-
-    private boolean integer(QuantizedActivations x) {
-        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_1 && cols % 128 == 0;
+    public LevelPlanes levelPlanes() {
+        return Q4_0Matrix.PLANES;
     }
 
     /**
@@ -97,7 +82,8 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements RowD
      * pairs reach 31496, still below 2^15. Needs {@code cols % 128 == 0}; tests call it directly on
      * any hardware.
      */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(Q4_0Matrix.PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
     }
 

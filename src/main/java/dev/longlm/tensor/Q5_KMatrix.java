@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * bits, 128 bytes of low nibbles}. Like Q4_K, plus a fifth bit: for the i-th group of 64 values,
  * bit 2i of {@code qh[l]} belongs to value l and bit 2i+1 to value 32 + l.
  */
-public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q5_K.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
@@ -102,7 +102,7 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         if (!VectorKernels.FUSED) {
-            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
         int blocks = cols / 256;
@@ -142,23 +142,12 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
-            x.planes(Q4_KMatrix.PLANES);
-        }
+    public LevelPlanes levelPlanes() {
+        return Q4_KMatrix.PLANES;
     }
 
     @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
-    }
-
-    /** The integer kernel whatever the hardware (tests call it directly; it is slow without 512-bit vectors). */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         // The nibbles are laid out as Q4_K's, so the activation order is Q4_K's too (and shared with it).
         integerMatvec(x.planes(Q4_KMatrix.PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
     }

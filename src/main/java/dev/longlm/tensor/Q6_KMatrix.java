@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * 8-bit scales, f16 d}; value = d·scale·(q - 32) with one scale per 16 values. Each half of 128
  * values uses 64 low-nibble bytes and 32 high-bit bytes, four values per position l.
  */
-public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q6_K.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
@@ -140,7 +140,7 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         if (!VectorKernels.FUSED) {
-            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
         int blocks = cols / 256;
@@ -183,19 +183,8 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
-            x.planes(PLANES);
-        }
-    }
-
-    @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_K) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
+    public LevelPlanes levelPlanes() {
+        return PLANES;
     }
 
     /**
@@ -203,7 +192,8 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements RowD
      * groups g is {@code d·da·(Σ_g sc_g·Σ q·a − 32·Σ_g sc_g·Σ a)}, so the 6-bit values stay unsigned
      * (0-63), a 16-bit lane holds two products, and the −32 is applied once per group via the level sums.
      */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(PLANES), x.scales(), x.sums16(), out, outOffset, rowStart, rowEnd);
     }
 

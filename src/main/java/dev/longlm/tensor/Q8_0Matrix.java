@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /** Q8_0: blocks of 32 as {@code f16 d, 32 signed bytes}; value = q·d. */
-public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowDequantizingMatrix {
+public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements IntegerMatvecMatrix {
     private static final int BLOCK_BYTES = GgmlType.Q8_0.bytesPerBlock();
 
     // Local constants: the JIT must see the species as constants in the kernel to keep vectors unboxed.
@@ -75,7 +75,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         if (!VectorKernels.FUSED) {
-            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
         int blocks = cols / 32;
@@ -110,23 +110,8 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
     }
 
     @Override
-    public void prepare(QuantizedActivations x) {
-        if (integer(x)) {
-            x.planes(PLANES);
-        }
-    }
-
-    @Override
-    public void matvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
-        if (integer(x)) {
-            integerMatvec(x, out, outOffset, rowStart, rowEnd);
-        } else {
-            RowDequantizingMatrix.super.matvec(x, out, outOffset, rowStart, rowEnd);
-        }
-    }
-
-    private boolean integer(QuantizedActivations x) {
-        return IntegerKernels.ENABLED && x.format() == ActivationFormat.Q8_0 && cols % 64 == 0;
+    public LevelPlanes levelPlanes() {
+        return PLANES;
     }
 
     /**
@@ -137,7 +122,8 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements RowD
      * d·da, built with vector ops as in {@link Q4_0Matrix#f16Scales}. Needs {@code cols % 64 == 0};
      * tests call it directly on any hardware.
      */
-    void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
+    @Override
+    public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(PLANES), x.scales(), out, outOffset, rowStart, rowEnd);
     }
 
