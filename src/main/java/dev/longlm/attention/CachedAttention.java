@@ -1,6 +1,6 @@
 package dev.longlm.attention;
 
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 
 /**
  * One layer's attention step over a batch of consecutive positions: position the new queries and

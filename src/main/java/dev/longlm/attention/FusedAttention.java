@@ -1,7 +1,7 @@
 package dev.longlm.attention;
 
-import dev.longlm.tensor.FloatArrays;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.FloatArrays;
+import dev.longlm.backend.cpu.Parallel;
 
 /**
  * Causal multi-head attention with a {@link PositionScheme}, fused into one pass over the cache with

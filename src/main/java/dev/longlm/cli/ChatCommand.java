@@ -11,7 +11,7 @@ import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -9,7 +9,7 @@ import dev.longlm.eval.PasskeyPrompt;
 import dev.longlm.eval.PasskeyPrompts;
 import dev.longlm.eval.ResultRow;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -7,7 +7,7 @@ import dev.longlm.eval.PerplexityEval;
 import dev.longlm.eval.PerplexityProtocol;
 import dev.longlm.eval.ResultRow;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

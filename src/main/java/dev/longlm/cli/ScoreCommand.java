@@ -9,7 +9,7 @@ import dev.longlm.eval.Scorer;
 import dev.longlm.eval.TokenScore;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

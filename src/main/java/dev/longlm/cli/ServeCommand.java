@@ -9,7 +9,7 @@ import dev.longlm.server.GenerationService;
 import dev.longlm.server.OpenAiServer;
 import dev.longlm.server.ServerOptions;
 import dev.longlm.structured.JsonSchemaConstraints;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -12,7 +12,7 @@ import dev.longlm.eval.ResultRow;
 import dev.longlm.eval.chart.ChartWriter;
 import dev.longlm.eval.chart.HeatMapSpec;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

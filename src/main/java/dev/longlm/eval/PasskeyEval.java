@@ -3,7 +3,7 @@ package dev.longlm.eval;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,8 +4,8 @@ import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.FloatArrays;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.FloatArrays;
+import dev.longlm.backend.cpu.Parallel;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;

@@ -1,7 +1,7 @@
 package dev.longlm.eval;
 
 import dev.longlm.generate.Session;
-import dev.longlm.tensor.FloatArrays;
+import dev.longlm.backend.cpu.FloatArrays;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.longlm.model.DecodeRow;
 import dev.longlm.model.InferenceState;
 import dev.longlm.model.Model;
 import dev.longlm.model.Transformer;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.longlm.generate;
 
-import dev.longlm.tensor.FloatArrays;
+import dev.longlm.backend.cpu.FloatArrays;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -13,7 +13,7 @@ import dev.longlm.model.InferenceState;
 import dev.longlm.model.Model;
 import dev.longlm.model.ModelConfig;
 import dev.longlm.model.Transformer;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 
 import java.util.function.IntConsumer;
 

@@ -1,8 +1,8 @@
 package dev.longlm.model;
 
-import dev.longlm.tensor.FloatArrays;
-import dev.longlm.tensor.Parallel;
-import dev.longlm.tensor.WeightMatrix;
+import dev.longlm.backend.cpu.FloatArrays;
+import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.WeightMatrix;
 
 /** A projection {@code y = W·x (+ b)}; the bias is null when the file has none. */
 public record Linear(WeightMatrix weight, float[] bias) {

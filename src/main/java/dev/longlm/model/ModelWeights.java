@@ -3,8 +3,8 @@ package dev.longlm.model;
 import dev.longlm.InputException;
 import dev.longlm.gguf.GgufFile;
 import dev.longlm.gguf.GgufTensorInfo;
-import dev.longlm.tensor.WeightMatrices;
-import dev.longlm.tensor.WeightMatrix;
+import dev.longlm.backend.cpu.WeightMatrices;
+import dev.longlm.backend.cpu.WeightMatrix;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;

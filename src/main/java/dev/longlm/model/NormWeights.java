@@ -1,6 +1,6 @@
 package dev.longlm.model;
 
-import dev.longlm.tensor.FloatArrays;
+import dev.longlm.backend.cpu.FloatArrays;
 
 /** A norm's scale and (LayerNorm only, optional) bias. */
 public record NormWeights(float[] weight, float[] bias) {

@@ -3,8 +3,8 @@ package dev.longlm.model;
 import dev.longlm.attention.CachedAttention;
 import dev.longlm.attention.KvCache;
 import dev.longlm.attention.Rope;
-import dev.longlm.tensor.FloatArrays;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.FloatArrays;
+import dev.longlm.backend.cpu.Parallel;
 
 import java.util.List;
 

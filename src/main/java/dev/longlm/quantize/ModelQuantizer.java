@@ -6,10 +6,10 @@ import dev.longlm.gguf.GgufFile;
 import dev.longlm.gguf.GgufTensorInfo;
 import dev.longlm.gguf.GgufValue;
 import dev.longlm.gguf.GgufWriter;
-import dev.longlm.tensor.Parallel;
-import dev.longlm.tensor.Quantizer;
-import dev.longlm.tensor.WeightMatrices;
-import dev.longlm.tensor.WeightMatrix;
+import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.Quantizer;
+import dev.longlm.backend.cpu.WeightMatrices;
+import dev.longlm.backend.cpu.WeightMatrix;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import dev.longlm.generate.BatchDecoder;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import dev.longlm.tokenizer.Tokenizer;
 
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import dev.longlm.tokenizer.Tokenizer;
 
 import java.util.ArrayList;

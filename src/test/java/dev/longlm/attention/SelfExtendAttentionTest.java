@@ -1,7 +1,7 @@
 package dev.longlm.attention;
 
 import dev.longlm.InputException;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

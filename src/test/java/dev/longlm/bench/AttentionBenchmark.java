@@ -6,7 +6,7 @@ import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.Rope;
 import dev.longlm.attention.RopeLayout;
 import dev.longlm.attention.SelfExtend;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,11 +1,11 @@
 package dev.longlm.bench;
 
 import dev.longlm.gguf.GgmlType;
-import dev.longlm.tensor.ActivationFormat;
-import dev.longlm.tensor.QuantizedActivations;
-import dev.longlm.tensor.Quantizer;
-import dev.longlm.tensor.WeightMatrices;
-import dev.longlm.tensor.WeightMatrix;
+import dev.longlm.backend.cpu.ActivationFormat;
+import dev.longlm.backend.cpu.QuantizedActivations;
+import dev.longlm.backend.cpu.Quantizer;
+import dev.longlm.backend.cpu.WeightMatrices;
+import dev.longlm.backend.cpu.WeightMatrix;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -2,7 +2,7 @@ package dev.longlm.eval;
 
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.model.Model;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

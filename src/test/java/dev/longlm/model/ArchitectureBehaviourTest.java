@@ -4,7 +4,7 @@ import dev.longlm.InputException;
 import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.generate.Session;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

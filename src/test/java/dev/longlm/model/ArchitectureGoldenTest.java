@@ -3,8 +3,8 @@ package dev.longlm.model;
 import dev.longlm.attention.PositionScheme;
 import dev.longlm.generate.Session;
 import dev.longlm.gguf.GgmlType;
-import dev.longlm.tensor.FloatArrays;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.FloatArrays;
+import dev.longlm.backend.cpu.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,7 +59,7 @@ class ArchitectureGoldenTest {
 
     /**
      * The engine as it runs: like llama.cpp's CPU backend, it rounds the inputs of quantized weights
-     * to 8-bit blocks (see {@link dev.longlm.tensor.ActivationFormat}), so the engines agree within 5e-3.
+     * to 8-bit blocks (see {@link dev.longlm.backend.cpu.ActivationFormat}), so the engines agree within 5e-3.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")

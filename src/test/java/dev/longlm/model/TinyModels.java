@@ -5,7 +5,7 @@ import dev.longlm.gguf.GgufFile;
 import dev.longlm.gguf.GgufTensorInfo;
 import dev.longlm.gguf.GgufValue;
 import dev.longlm.gguf.GgufWriter;
-import dev.longlm.tensor.Quantizer;
+import dev.longlm.backend.cpu.Quantizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

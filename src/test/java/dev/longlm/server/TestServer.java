@@ -3,7 +3,7 @@ package dev.longlm.server;
 import dev.longlm.chat.BuiltinTemplates;
 import dev.longlm.model.Model;
 import dev.longlm.structured.JsonSchemaConstraints;
-import dev.longlm.tensor.Parallel;
+import dev.longlm.backend.cpu.Parallel;
 
 import java.io.IOException;
 import java.io.PrintStream;
