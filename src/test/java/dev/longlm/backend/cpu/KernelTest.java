@@ -79,7 +79,7 @@ class KernelTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.longlm.tensor.GoldenQuantTest#types")
+    @MethodSource("dev.longlm.backend.cpu.GoldenQuantTest#types")
     void matvecOnGgmlBytesMatchesReference(GgmlType type) {
         GoldenQuant g = GoldenQuant.load(type);
         WeightMatrix m = WeightMatrices.of(type, MemorySegment.ofArray(g.quantized()), GoldenQuant.ROWS, GoldenQuant.COLS);
