@@ -1,47 +1,43 @@
 package dev.longlm.attention;
 
 /**
- * Which RoPE positions attention uses for a (query p, key j) pair. Keys closer than
- * {@link #window()} use their true positions (query at p, key at j); farther keys use the
- * grouped positions {@link #groupedQuery(int)} and {@link #groupedKey(int)}. Plain attention is the
- * scheme whose grouped positions are the true ones.
+ * Which RoPE positions attention uses for a (query p, key j) pair: a key is cached once, rotated to
+ * {@link #storedKeyPosition}, and the query is rotated once per range of keys it meets
+ * ({@link #ranges}): to its true position for near keys, to {@link #farQueryPosition} for far ones.
+ * A key's stored position depends only on the key, so nothing cached ever needs re-rotating (except
+ * under llama.cpp's approximation, which does that on purpose, see {@link LlamaCppRegrouping}).
+ *
+ * <p>Schemes are immutable records; everything a kernel needs is in {@link #ranges()} and in the
+ * positions the sequence computes from these methods.
  */
-public interface PositionScheme {
-    /** Keys with {@code p - j < window()} are scored at true positions. */
-    int window();
+public sealed interface PositionScheme permits Plain, SelfExtend, StreamingWindow, LlamaCppGroupedPositions {
+    /** Plain attention: every key and query at its true position. */
+    PositionScheme PLAIN = Plain.INSTANCE;
 
-    int groupedQuery(int p);
+    /** The key ranges every backend's attention kernel reads. */
+    KeyRanges ranges();
 
-    int groupedKey(int j);
+    /** RoPE position of the key at {@code j} as it is cached. */
+    double storedKeyPosition(int j);
 
-    /**
-     * Far keys (beyond the window) at or after this position are not attended to at all; used by
-     * StreamingLLM, which keeps only its attention sinks beyond the recent window.
-     */
-    default int farKeyLimit() {
-        return Integer.MAX_VALUE;
+    /** RoPE position of the query at {@code p} for far keys (equal to p for plain attention). */
+    double farQueryPosition(int p);
+
+    /** True-position keys kept per layer beside the cache (the Self-Extend window); 0 when none are needed. */
+    default int ringSlots() {
+        return ranges().nearKeysFromRing() ? ranges().window() : 0;
     }
 
     /**
-     * The RoPE position of the token at sequence index {@code index} when it is decoded: the index
-     * itself, except for schemes that renumber positions as they go (llama.cpp's approximation).
+     * Whether this scheme extends the usable context, and so replaces an every-layer sliding window
+     * (Mistral): the window bounds memory, not what the model can use, and a method that exists to read
+     * past it would be defeated by it. StreamingLLM keeps a window of its own and leaves the model's alone.
      */
-    default int position(int index) {
-        return index;
-    }
-
-    /** Forgets any state a scheme keeps about the cached sequence (the cache was cleared). */
-    default void reset() {
-    }
-
-    /** True when grouped positions equal true positions, so only one rotation is needed. */
-    boolean isPlain();
+    boolean replacesSlidingWindow();
 
     /** The longest input this scheme keeps within a model trained on {@code trainedContext} positions. */
     long maxLength(int trainedContext);
 
-    /** A short description for logs and results, e.g. "self-extend G=8 W=64". */
+    /** A short description for logs and results, e.g. "self-extend G8 W64". */
     String describe();
-
-    PositionScheme PLAIN = SelfExtend.NONE;
 }

@@ -3,7 +3,7 @@ package dev.longlm.bench;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 
 import java.util.SplittableRandom;
 
@@ -28,9 +28,9 @@ public final class SpeedBenchmark {
     /** Minimum untimed decoding before the first repetition. */
     private static final long WARM_UP_NANOS = 5_000_000_000L;
 
-    public static Result run(Model model, Parallel pool, Settings s) {
+    public static Result run(Model model, Backend backend, Settings s) {
         int capacity = s.depth() + Math.max(s.promptTokens(), s.genTokens()) + 1;
-        Session session = new Session(model, s.method(), capacity, s.batch(), pool);
+        Session session = new Session(model, backend, s.method(), capacity, s.batch());
         SplittableRandom random = new SplittableRandom(42);
         int vocab = model.config().vocabSize();
         int[] depthTokens = random.ints(s.depth(), 0, vocab).toArray();

@@ -7,7 +7,7 @@ import dev.longlm.bench.BenchmarkModelWriter;
 import dev.longlm.bench.SpeedBenchmark;
 import dev.longlm.bench.Stats;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import dev.longlm.backend.cpu.WeightMatrices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,24 +56,24 @@ final class BenchCommand implements Callable<Integer> {
             throw new InputException("nothing to measure: -p and -n are both 0");
         }
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int trained = model.config().contextLength();
             ContextMethod method = positions.resolve(trained, depth + Math.max(promptTokens, genTokens), System.err);
             var settings = new SpeedBenchmark.Settings(promptTokens, genTokens, repetitions, depth, batch, method);
-            SpeedBenchmark.Result r = SpeedBenchmark.run(model, pool, settings);
+            SpeedBenchmark.Result r = SpeedBenchmark.run(model, backend, settings);
             if (json) {
-                System.out.println(json(r, settings, pool.threads()));
+                System.out.println(json(r, settings, modelOptions.threadCount()));
             } else {
                 String file = modelOptions.modelPath().getFileName().toString();
-                System.err.println("kernels: " + WeightMatrices.kernels());
+                System.err.println(backend.describe());
                 System.out.printf("| model | threads | method | test | t/s |%n|---|---|---|---|---|%n");
                 String at = depth > 0 ? " @ d" + depth : "";
                 if (r.promptTokensPerSecond() != null) {
-                    System.out.printf(Locale.ROOT, "| %s | %d | %s | pp%d%s | %s |%n", file, pool.threads(), method.describe(),
+                    System.out.printf(Locale.ROOT, "| %s | %d | %s | pp%d%s | %s |%n", file, modelOptions.threadCount(), method.describe(),
                             promptTokens, at, format(r.promptTokensPerSecond()));
                 }
                 if (r.genTokensPerSecond() != null) {
-                    System.out.printf(Locale.ROOT, "| %s | %d | %s | tg%d%s | %s |%n", file, pool.threads(), method.describe(),
+                    System.out.printf(Locale.ROOT, "| %s | %d | %s | tg%d%s | %s |%n", file, modelOptions.threadCount(), method.describe(),
                             genTokens, at, format(r.genTokensPerSecond()));
                 }
             }

@@ -11,7 +11,7 @@ import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,12 +51,12 @@ final class ChatCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int trained = model.config().contextLength();
             ContextMethod scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
             int capacity = ContextSize.resolve(ctx, scheme, trained, 0);
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
-            ChatConversation conversation = new ChatConversation(Session.create(model, scheme, capacity, pool),
+            ChatConversation conversation = new ChatConversation(Session.create(model, backend, scheme, capacity),
                     model.tokenizer(), template, Map.of());
             if (system != null) {
                 conversation.addMessage(ChatMessage.system(system));

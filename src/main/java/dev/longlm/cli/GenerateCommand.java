@@ -7,7 +7,7 @@ import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import dev.longlm.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -64,7 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
                 : promptSource.file != null ? TextInput.readText(promptSource.file) : promptSource.prompt;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             Tokenizer tokenizer = model.tokenizer();
             int[] tokens = tokenizer.encode(prompt, tokenizer.addBosByDefault(), false);
             if (tokens.length == 0) {
@@ -74,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
             int wanted = tokens.length + (maxTokens < 0 ? 0 : maxTokens);
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
             int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
-            Session session = Session.create(model, method, capacity, pool);
+            Session session = Session.create(model, backend, method, capacity);
             positions.configure(session);
             if (!noEcho) {
                 out.print(prompt);

@@ -23,6 +23,11 @@ final class ModelOptions {
     @Option(names = "--verbose", description = "print stack traces and extra diagnostics")
     boolean verbose;
 
+    /** The backend the commands run on (the CPU with {@link #threadCount()} threads). */
+    dev.longlm.backend.Backend openBackend() {
+        return dev.longlm.generate.Devices.open("cpu", threadCount());
+    }
+
     Path modelPath() {
         return model != null ? model : defaultModel();
     }

@@ -10,7 +10,7 @@ import dev.longlm.eval.ResultRow;
 import dev.longlm.eval.chart.ChartWriter;
 import dev.longlm.eval.chart.HeatMapSpec;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,7 +73,7 @@ final class NeedleCommand implements Callable<Integer> {
         List<ResultRow> rows = new ArrayList<>();
         List<double[][]> grids = new ArrayList<>();
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             NeedlePrompts prompts = NeedlePrompts.of(model.tokenizer(), TextInput.readText(haystack), needle, question);
             int trained = model.config().contextLength();
             for (MethodSpec spec : methods) {
@@ -97,7 +97,7 @@ final class NeedleCommand implements Callable<Integer> {
                         }
                         Progress progress = new Progress(String.format(Locale.ROOT, "needle N=%d depth %.2f %s", ns[l], ds[d], spec.label()),
                                 PasskeyEval.work(cell));
-                        double accuracy = PasskeyEval.run(model, method.get(), ns[l], cell, pool, progress::update).accuracy();
+                        double accuracy = PasskeyEval.run(model, method.get(), ns[l], cell, backend, progress::update).accuracy();
                         grid[d][l] = accuracy;
                         rows.add(row.putAll(method.get().settings()).put("trials", trials).put("accuracy", accuracy).build());
                     }

@@ -9,7 +9,7 @@ import dev.longlm.eval.PasskeyPrompt;
 import dev.longlm.eval.PasskeyPrompts;
 import dev.longlm.eval.ResultRow;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,7 +79,7 @@ final class PasskeyCommand implements Callable<Integer> {
         output.checkWritable();
         LengthMethodGrid grid = new LengthMethodGrid(ns, methods.stream().map(MethodSpec::label).toList());
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int trained = model.config().contextLength();
             for (int l = 0; l < ns.length; l++) {
                 int trials = trialCounts[trialCounts.length == 1 ? 0 : l];
@@ -94,7 +94,7 @@ final class PasskeyCommand implements Callable<Integer> {
                     }
                     Progress progress = new Progress(String.format(Locale.ROOT, "passkey N=%d %s", ns[l], methods.get(m).label()),
                             PasskeyEval.work(prompts));
-                    PasskeyEval.Cell cell = PasskeyEval.run(model, method.get(), ns[l], prompts, pool, progress::update);
+                    PasskeyEval.Cell cell = PasskeyEval.run(model, method.get(), ns[l], prompts, backend, progress::update);
                     if (showAnswers) {
                         for (PasskeyAnswer a : cell.answers()) {
                             System.err.printf(Locale.ROOT, "N=%d %s depth %.3f key %s -> '%s' %s%n", ns[l], methods.get(m).label(),

@@ -7,7 +7,7 @@ import dev.longlm.eval.PerplexityEval;
 import dev.longlm.eval.PerplexityProtocol;
 import dev.longlm.eval.ResultRow;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,7 +78,7 @@ final class PerplexityCommand implements Callable<Integer> {
         output.checkWritable();
         LengthMethodGrid grid = new LengthMethodGrid(ns, methods.stream().map(MethodSpec::label).toList());
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int[] stream = TextInput.tokenize(model, textFile);
             int trained = model.config().contextLength();
             for (int l = 0; l < ns.length; l++) {
@@ -92,7 +92,7 @@ final class PerplexityCommand implements Callable<Integer> {
                     }
                     Progress progress = new Progress(String.format(Locale.ROOT, "perplexity N=%d %s", ns[l], methods.get(m).label()),
                             PerplexityEval.work(stream, ns[l], protocol));
-                    PerplexityEval.Cell cell = PerplexityEval.run(model, method.get(), stream, ns[l], protocol, pool, progress::update);
+                    PerplexityEval.Cell cell = PerplexityEval.run(model, method.get(), stream, ns[l], protocol, backend, progress::update);
                     grid.values[l][m] = cell.perplexity();
                     grid.rows.add(row.putAll(method.get().settings()).put("windows", cell.windows())
                             .put("predictions", cell.predictions()).put("nll", cell.nll() / cell.predictions())

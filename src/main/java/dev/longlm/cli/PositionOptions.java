@@ -88,23 +88,34 @@ final class PositionOptions {
     }
 
     private ContextMethod selfExtendMethod(ContextMethod.Kind kind, int trained, int length, PrintStream log) {
-        SelfExtend se;
+        int g;
+        int w;
         if ("auto".equals(selfExtend)) {
             if (groupSize != null) {
                 throw new InputException("--self-extend auto chooses the group size itself; drop --group-size");
             }
-            se = SelfExtend.auto(trained, length, window);
-            log.println("self-extend auto: " + length + " tokens, trained context " + trained + " -> "
-                    + (se.isPlain() ? "plain attention (the input fits)" : "G=" + se.groupSize() + " W=" + se.window()));
+            if (!(SelfExtend.auto(trained, length, window) instanceof SelfExtend se)) {
+                log.println("self-extend auto: " + length + " tokens, trained context " + trained + " -> plain attention (the input fits)");
+                return ContextMethod.none();
+            }
+            log.println("self-extend auto: " + length + " tokens, trained context " + trained + " -> G=" + se.groupSize()
+                    + " W=" + se.window());
+            g = se.groupSize();
+            w = se.window();
         } else {
             if (groupSize == null || window == null) {
                 throw new InputException("self-extend needs --group-size G and --window W (a multiple of G), or --self-extend auto");
             }
-            se = SelfExtend.of(groupSize, window);
-            se.checkFits(length, trained);
+            g = groupSize;
+            w = window;
+            if (g == 1) {
+                SelfExtend.checkFitsPlain(length, trained);
+            } else {
+                SelfExtend.of(g, w).checkFits(length, trained);
+            }
         }
         return kind == ContextMethod.Kind.SELF_EXTEND_LLAMACPP
-                ? ContextMethod.selfExtendLlamaCpp(se.groupSize(), se.window())
-                : ContextMethod.selfExtend(se.groupSize(), se.window());
+                ? ContextMethod.selfExtendLlamaCpp(g, w)
+                : ContextMethod.selfExtend(g, w);
     }
 }

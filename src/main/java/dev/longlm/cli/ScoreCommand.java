@@ -9,7 +9,7 @@ import dev.longlm.eval.Scorer;
 import dev.longlm.eval.TokenScore;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,7 +52,7 @@ final class ScoreCommand implements Callable<Integer> {
             throw new InputException("--top-logprobs must not be negative, got " + topLogprobs);
         }
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int[] tokens = input.tokensFile != null ? TokenFiles.read(input.tokensFile, model.config().vocabSize())
                     : TextInput.tokenize(model, input.textFile);
             if (tokens.length < 2) {
@@ -65,7 +65,7 @@ final class ScoreCommand implements Callable<Integer> {
                 System.err.println("longlm: warning: " + positionsNeeded + " positions exceed the trained context " + trained
                         + " with plain attention; use --group-size/--window or --self-extend auto to extend it");
             }
-            Session session = Session.create(model, method, positionsNeeded, pool);
+            Session session = Session.create(model, backend, method, positionsNeeded);
             positions.configure(session);
             Progress progress = new Progress("scoring", positionsNeeded);
             List<TokenScore> scores = Scorer.score(session, tokens, topLogprobs, progress::update);

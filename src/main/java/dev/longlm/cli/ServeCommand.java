@@ -9,7 +9,7 @@ import dev.longlm.server.GenerationService;
 import dev.longlm.server.OpenAiServer;
 import dev.longlm.server.ServerOptions;
 import dev.longlm.structured.JsonSchemaConstraints;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new InputException("--port must be between 0 and 65535, got " + port);
         }
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int trained = model.config().contextLength();
             // Flags fix one scheme for every request; without them each request gets plain attention
             // or, when it outgrows the trained context, SelfExtend.auto for its length.
@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
             String modelId = modelOptions.modelPath().getFileName().toString().replaceFirst("\\.gguf$", "");
             ServerOptions options = new ServerOptions(host, port, parallel, queueCapacity, limit, scheme, apiKey, modelId);
-            GenerationService service = new GenerationService(model, template, pool, options,
+            GenerationService service = new GenerationService(model, template, backend, options,
                     new JsonSchemaConstraints(model.tokenizer()));
             try (OpenAiServer server = OpenAiServer.start(service, System.err)) {
                 System.err.printf("longlm serve: %s on http://%s:%d/v1 (%d slots, queue %d, up to %d positions per request, %s)%n",

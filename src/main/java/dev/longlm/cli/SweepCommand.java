@@ -12,7 +12,7 @@ import dev.longlm.eval.ResultRow;
 import dev.longlm.eval.chart.ChartWriter;
 import dev.longlm.eval.chart.HeatMapSpec;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -87,7 +87,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         List<ResultRow> rows = new ArrayList<>();
         try (Model model = Model.load(modelOptions.modelPath());
-             Parallel pool = new Parallel(modelOptions.threadCount())) {
+             Backend backend = modelOptions.openBackend()) {
             int trained = model.config().contextLength();
             List<PasskeyPrompt> prompts = passkey ? PasskeyPrompts.build(model.tokenizer(), length, trials, null, 0, seed) : null;
             int[] stream = passkey ? null : TextInput.tokenize(model, textFile);
@@ -106,12 +106,12 @@ final class SweepCommand implements Callable<Integer> {
                     String label = String.format(Locale.ROOT, "sweep N=%d G%d W%d", length, gs[g], ws[w]);
                     if (passkey) {
                         Progress progress = new Progress(label, PasskeyEval.work(prompts));
-                        PasskeyEval.Cell cell = PasskeyEval.run(model, fits.get(), length, prompts, pool, progress::update);
+                        PasskeyEval.Cell cell = PasskeyEval.run(model, fits.get(), length, prompts, backend, progress::update);
                         values[w][g] = cell.accuracy();
                         rows.add(row.put("trials", trials).put("correct", cell.correct()).put("accuracy", cell.accuracy()).build());
                     } else {
                         Progress progress = new Progress(label, PerplexityEval.work(stream, length, protocol));
-                        PerplexityEval.Cell cell = PerplexityEval.run(model, fits.get(), stream, length, protocol, pool, progress::update);
+                        PerplexityEval.Cell cell = PerplexityEval.run(model, fits.get(), stream, length, protocol, backend, progress::update);
                         values[w][g] = cell.perplexity();
                         rows.add(row.put("windows", cell.windows()).put("ppl", cell.perplexity()).build());
                     }

@@ -3,7 +3,7 @@ package dev.longlm.eval;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,12 +29,12 @@ public final class PasskeyEval {
      * Answers every prompt; {@code progress} receives the number of tokens processed so far (prompt
      * tokens plus generated ones) across all prompts.
      */
-    public static Cell run(Model model, ContextMethod method, int length, List<PasskeyPrompt> prompts, Parallel pool,
+    public static Cell run(Model model, ContextMethod method, int length, List<PasskeyPrompt> prompts, Backend backend,
                            IntConsumer progress) {
         List<PasskeyAnswer> answers = new ArrayList<>(prompts.size());
         long[] done = {0};
         for (PasskeyPrompt prompt : prompts) {
-            Session session = Session.create(model, method, length, pool);
+            Session session = Session.create(model, backend, method, length);
             long base = done[0];
             int[] generated = Greedy.generate(session, model.tokenizer(), prompt.tokens(), prompt.answerTokens(),
                     progress == null ? null : n -> progress.accept((int) (base + n)));

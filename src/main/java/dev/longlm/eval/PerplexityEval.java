@@ -5,7 +5,7 @@ import dev.longlm.attention.ContextMethod;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
 import dev.longlm.backend.cpu.FloatArrays;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
@@ -31,7 +31,7 @@ public final class PerplexityEval {
      * {@code progress} receives the positions processed so far.
      */
     public static Cell run(Model model, ContextMethod method, int[] stream, int length, PerplexityProtocol protocol,
-                           Parallel pool, IntConsumer progress) {
+                           Backend backend, IntConsumer progress) {
         int windows = protocol.windowCount(stream.length, length);
         if (windows == 0 || length < 2) {
             throw new InputException("the text has " + (stream.length - 1) + " tokens, too few for one window of "
@@ -47,7 +47,7 @@ public final class PerplexityEval {
             if (protocol.bosPerWindow()) {
                 window[0] = model.tokenizer().bosId();
             }
-            Session session = Session.create(model, method, window.length - 1, pool);
+            Session session = Session.create(model, backend, method, window.length - 1);
             int base = w * length;
             // Position i's logits predict window[i + 1]; the last token is only a target.
             session.appendScoring(window, 0, window.length - 1, (i, logits, offset) -> {

@@ -1,36 +1,34 @@
 package dev.longlm.generate;
 
+import dev.longlm.backend.Backend;
 import dev.longlm.model.DecodeRow;
 import dev.longlm.model.InferenceState;
 import dev.longlm.model.Model;
 import dev.longlm.model.Transformer;
-import dev.longlm.backend.cpu.Parallel;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Decodes one token into each of several sessions with one forward pass: the weight matrices are
- * applied to all the sessions' rows together, attention runs per session against its own cache. The
- * sessions may differ in length, context method and capacity; each gets the logits its own
- * {@link Session#decode} would give. Not thread-safe: one decoder per decoding thread.
+ * applied to all the sessions' rows together, attention runs per session against its own store. The
+ * sessions may differ in length, context method and capacity, but must run on this decoder's backend;
+ * each gets the logits its own {@link Session#decode} would give. Not thread-safe: one decoder per
+ * decoding thread.
  */
 public final class BatchDecoder {
-    private final Transformer weightsPass;
+    private final Transformer transformer;
     private final InferenceState state;
-    private final Parallel pool;
     private final int vocabSize;
     private final List<DecodeRow> rows = new ArrayList<>();
 
-    /** A decoder for up to {@code maxSequences} sessions of {@code model} per step. */
-    public BatchDecoder(Model model, int maxSequences, Parallel pool) {
+    /** A decoder for up to {@code maxSequences} sessions of {@code model} per step on {@code backend}. */
+    public BatchDecoder(Model model, Backend backend, int maxSequences) {
         if (maxSequences < 1) {
             throw new IllegalArgumentException("a batch needs at least one sequence, got " + maxSequences);
         }
-        // The matrix products only need the weights; each row brings its own RoPE through its session.
-        this.weightsPass = model.transformer(model.defaultRope());
-        this.state = new InferenceState(model.config(), maxSequences, true);
-        this.pool = pool;
+        this.transformer = model.on(backend);
+        this.state = new InferenceState(model.config(), backend, maxSequences, true);
         this.vocabSize = model.config().vocabSize();
     }
 
@@ -51,10 +49,13 @@ public final class BatchDecoder {
         }
         rows.clear();
         for (int i = 0; i < tokens.length; i++) {
-            rows.add(sessions.get(i).nextDecodeRow(tokens[i]));
+            Session session = sessions.get(i);
+            if (session.backend() != transformer.backend()) {
+                throw new IllegalArgumentException("session " + i + " runs on another backend");
+            }
+            rows.add(session.nextDecodeRow(tokens[i]));
         }
-        weightsPass.decodeBatch(rows, state, pool);
-        return state.logits();
+        return transformer.decodeBatch(rows, state);
     }
 
     /** Where session {@code i}'s logits start in {@link #decode}'s result. */

@@ -2,25 +2,25 @@ package dev.longlm.generate;
 
 import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
-import dev.longlm.attention.KvCache;
-import dev.longlm.attention.Rope;
-import dev.longlm.attention.LlamaCppGroupedPositions;
-import dev.longlm.attention.SelfExtend;
-import dev.longlm.attention.StreamingWindow;
 import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.Rope;
+import dev.longlm.backend.Backend;
+import dev.longlm.backend.KvShape;
+import dev.longlm.backend.KvStore;
 import dev.longlm.model.DecodeRow;
 import dev.longlm.model.InferenceState;
 import dev.longlm.model.Model;
 import dev.longlm.model.ModelConfig;
+import dev.longlm.model.Sequence;
 import dev.longlm.model.Transformer;
-import dev.longlm.backend.cpu.Parallel;
 
 import java.util.function.IntConsumer;
 
 /**
- * One sequence being processed: a KV cache under a position scheme plus preallocated buffers.
- * Tokens are appended in chunks of at most {@code batchSize}; appending in any chunking gives the
- * same cache and logits as appending all at once, because every position is absolute.
+ * One sequence being processed on a backend: a {@link Sequence} (KV store, position scheme, RoPE)
+ * plus preallocated buffers. Tokens are appended in chunks of at most {@code batchSize}; appending in
+ * any chunking gives the same cache and logits as appending all at once, because every position is
+ * absolute.
  */
 public final class Session {
     /** Receives the logits predicting the token after position {@code index} (of the appended tokens). */
@@ -29,13 +29,11 @@ public final class Session {
         void accept(int index, float[] logits, int offset);
     }
 
-    private final Model model;
     private final ModelConfig config;
     private final ContextMethod method;
     private final Rope baseRope;
-    private Transformer transformer;
-    private final KvCache cache;
-    private final Parallel pool;
+    private final Transformer transformer;
+    private final Sequence sequence;
     private final int batchSize;
     /** Tokens per decode call (llama.cpp's -b); only llama.cpp's Self-Extend acts between calls. */
     private int decodeCallSize = LLAMACPP_DEFAULT_BATCH;
@@ -44,25 +42,28 @@ public final class Session {
     private final int[] decodeToken = new int[1];
     private InferenceState everyPosition;
 
-    public Session(Model model, ContextMethod method, int capacity, int batchSize, Parallel pool) {
-        this(model, null, method, capacity, batchSize, pool);
+    /** A session with a new KV store of {@code capacity} positions on {@code backend}. */
+    public Session(Model model, Backend backend, ContextMethod method, int capacity, int batchSize) {
+        this(model, backend, method, backend.kvStore(shape(model.config(), capacity, method.positionScheme())), capacity, batchSize);
     }
 
     /**
-     * A session whose forward pass is {@code transformer} (null: the model's, under the method's RoPE);
-     * tests substitute one with altered weights.
+     * A session of {@code capacity} positions over an existing store that holds at least as many (the
+     * server keeps one per slot), which is emptied. The store must belong to {@code backend}.
      */
-    public Session(Model model, Transformer transformer, ContextMethod method, int capacity, int batchSize, Parallel pool) {
-        this.model = model;
+    public Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize) {
         this.config = model.config();
         this.method = method;
         // The file's RoPE for this context (Phi-3 LongRoPE picks its factors by length), then the method's change.
         this.baseRope = model.ropeFor(capacity);
-        this.transformer = transformer != null ? transformer
-                : model.transformer(method.rope(baseRope, config.contextLength(), capacity));
-        this.cache = new KvCache(config.layers(), config.kvDim(), capacity, method.positionScheme());
-        this.pool = pool;
+        this.transformer = model.on(backend);
+        this.sequence = new Sequence(store, method.positionScheme(), method.rope(baseRope, config.contextLength(), capacity), capacity);
         this.batchSize = batchSize;
+    }
+
+    /** The store shape a sequence of {@code capacity} positions under {@code scheme} needs on {@code config}'s model. */
+    public static KvShape shape(ModelConfig config, int capacity, PositionScheme scheme) {
+        return new KvShape(config.layers(), config.kvHeads(), config.headDim(), capacity, scheme.ringSlots());
     }
 
     /** llama-completion's default -b. */
@@ -71,13 +72,13 @@ public final class Session {
     /** Default prompt-processing batch: large enough for matrix × matrix kernels, small enough for the buffers. */
     public static final int DEFAULT_BATCH = 64;
 
-    public static Session create(Model model, ContextMethod method, int capacity, Parallel pool) {
-        return new Session(model, method, capacity, DEFAULT_BATCH, pool);
+    public static Session create(Model model, Backend backend, ContextMethod method, int capacity) {
+        return new Session(model, backend, method, capacity, DEFAULT_BATCH);
     }
 
     /** A session under a position scheme (plain or Self-Extend) with the model's own RoPE. */
-    public static Session create(Model model, PositionScheme scheme, int capacity, Parallel pool) {
-        return create(model, ContextMethod.of(scheme), capacity, pool);
+    public static Session create(Model model, Backend backend, PositionScheme scheme, int capacity) {
+        return create(model, backend, ContextMethod.of(scheme), capacity);
     }
 
     /**
@@ -99,31 +100,36 @@ public final class Session {
         return config;
     }
 
-    public KvCache cache() {
-        return cache;
+    public Sequence sequence() {
+        return sequence;
+    }
+
+    public Backend backend() {
+        return transformer.backend();
     }
 
     public int length() {
-        return cache.length();
+        return sequence.length();
     }
 
     public int capacity() {
-        return cache.capacity();
+        return sequence.capacity();
     }
 
     /** Appends tokens and returns the logits after the last one (a view valid until the next call). */
     public float[] append(int[] tokens, int offset, int count, IntConsumer progress) {
         checkRoom(count);
         if (lastOnly == null) {
-            lastOnly = new InferenceState(config, batchSize, false);
+            lastOnly = new InferenceState(config, transformer.backend(), batchSize, false);
         }
+        float[][] logits = new float[1][];
         forEachBatch(count, (done, n) -> {
-            transformerFor(cache.length() + n).forward(tokens, offset + done, n, cache, lastOnly, pool);
+            logits[0] = transformer.forward(tokens, offset + done, n, sequence, lastOnly);
             if (progress != null) {
                 progress.accept(done + n);
             }
         });
-        return lastOnly.logits();
+        return logits[0];
     }
 
     public float[] append(int[] tokens) {
@@ -143,23 +149,27 @@ public final class Session {
      */
     DecodeRow nextDecodeRow(int token) {
         checkRoom(1);
-        if (cache.scheme() instanceof LlamaCppGroupedPositions grouped) {
-            grouped.beforeDecode(cache, baseRope);
-        }
-        return new DecodeRow(token, cache, transformerFor(cache.length() + 1));
+        sequence.beforeDecodeCall(transformer.backend(), baseRope);
+        updateRope(sequence.length() + 1);
+        return new DecodeRow(token, sequence);
+    }
+
+    /** The forward pass this session runs on its backend. */
+    Transformer transformer() {
+        return transformer;
     }
 
     /** Appends tokens and hands every position's logits to {@code consumer} in order. */
     public void appendScoring(int[] tokens, int offset, int count, LogitsConsumer consumer, IntConsumer progress) {
         checkRoom(count);
         if (everyPosition == null) {
-            everyPosition = new InferenceState(config, batchSize, true);
+            everyPosition = new InferenceState(config, transformer.backend(), batchSize, true);
         }
         int vocab = config.vocabSize();
         forEachBatch(count, (done, n) -> {
-            transformerFor(cache.length() + n).forward(tokens, offset + done, n, cache, everyPosition, pool);
+            float[] logits = transformer.forward(tokens, offset + done, n, sequence, everyPosition);
             for (int i = 0; i < n; i++) {
-                consumer.accept(done + i, everyPosition.logits(), everyPosition.logitsOffset(i, vocab));
+                consumer.accept(done + i, logits, everyPosition.logitsOffset(i, vocab));
             }
             if (progress != null) {
                 progress.accept(done + n);
@@ -175,11 +185,10 @@ public final class Session {
     private void forEachBatch(int count, BatchStep step) {
         for (int callStart = 0; callStart < count; ) {
             int callEnd = Math.min(count, callStart + decodeCallSize);
-            if (cache.scheme() instanceof LlamaCppGroupedPositions grouped) {
-                grouped.beforeDecode(cache, baseRope);
-            }
+            sequence.beforeDecodeCall(transformer.backend(), baseRope);
             for (int done = callStart; done < callEnd; ) {
                 int n = Math.min(batchSize, callEnd - done);
+                updateRope(sequence.length() + n);
                 step.run(done, n);
                 done += n;
             }
@@ -188,21 +197,20 @@ public final class Session {
     }
 
     /** Dynamic NTK recomputes its frequencies from the length the sequence reaches with this batch. */
-    private Transformer transformerFor(int lengthAfterBatch) {
+    private void updateRope(int lengthAfterBatch) {
         if (method.ropeDependsOnLength()) {
-            transformer = model.transformer(method.rope(baseRope, config.contextLength(), lengthAfterBatch));
+            sequence.useRope(method.rope(baseRope, config.contextLength(), lengthAfterBatch));
         }
-        return transformer;
     }
 
     public void clear() {
-        cache.clear();
+        sequence.clear();
     }
 
     private void checkRoom(int count) {
-        if (cache.length() + count > cache.capacity()) {
-            throw new InputException("the input needs " + (cache.length() + count) + " positions but the context holds "
-                    + cache.capacity() + "; raise --ctx, shorten the input, or enable Self-Extend (--group-size/--window)");
+        if (sequence.length() + count > sequence.capacity()) {
+            throw new InputException("the input needs " + (sequence.length() + count) + " positions but the context holds "
+                    + sequence.capacity() + "; raise --ctx, shorten the input, or enable Self-Extend (--group-size/--window)");
         }
     }
 }

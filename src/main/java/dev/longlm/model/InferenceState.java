@@ -1,50 +1,38 @@
 package dev.longlm.model;
 
+import dev.longlm.backend.Backend;
+import dev.longlm.backend.Tensor;
+
 /**
- * Activation buffers for a batch of up to {@code batchCapacity} positions, allocated once so that
- * the forward pass allocates nothing. Each buffer holds one row per position of the batch.
+ * Activation buffers for a batch of up to {@code batchCapacity} positions, allocated once by the
+ * backend so that a forward pass allocates no buffers. Each tensor holds one row per position of the
+ * batch.
  */
 public final class InferenceState {
     final int batchCapacity;
-    final float[] residual;       // x: the residual stream
-    final float[] normed;         // x after a norm
-    final float[] queries;        // queries at true positions
-    final float[] groupedQueries; // queries at grouped positions (Self-Extend)
-    final float[] keys;           // this batch's keys at true positions
-    final float[] values;
-    final float[] attention;      // attention output before the output projection
-    final float[] projected;      // output of a projection back to dim
-    final float[] gate;
-    final float[] up;
-    // One row's attention inputs and output, for a batched decode step whose rows attend to different caches.
-    final float[] rowQueries;
-    final float[] rowGroupedQueries;
-    final float[] rowKeys;
-    final float[] rowValues;
-    final float[] rowAttention;
+    final Tensor residual;       // x: the residual stream
+    final Tensor normed;         // x after a norm
+    final AttentionBuffers attention; // q, k, v, their rotations, and the attention output before Wo
+    final Tensor projected;      // output of a projection back to dim
+    final Tensor gate;
+    final Tensor up;
     /** Logits: one row per position when all are requested, else only the last position's. */
-    final float[] logits;
+    final Tensor logits;
     final boolean allLogits;
+    /** The tokens of a batched decode step, one per row. */
+    final int[] tokens;
 
-    public InferenceState(ModelConfig c, int batchCapacity, boolean allLogits) {
+    public InferenceState(ModelConfig c, Backend backend, int batchCapacity, boolean allLogits) {
         this.batchCapacity = batchCapacity;
         this.allLogits = allLogits;
-        residual = new float[batchCapacity * c.dim()];
-        normed = new float[batchCapacity * c.dim()];
-        queries = new float[batchCapacity * c.queryDim()];
-        groupedQueries = new float[batchCapacity * c.queryDim()];
-        keys = new float[batchCapacity * c.kvDim()];
-        values = new float[batchCapacity * c.kvDim()];
-        attention = new float[batchCapacity * c.queryDim()];
-        projected = new float[batchCapacity * c.dim()];
-        gate = new float[batchCapacity * c.ffnDim()];
-        up = new float[batchCapacity * c.ffnDim()];
-        rowQueries = new float[c.queryDim()];
-        rowGroupedQueries = new float[c.queryDim()];
-        rowKeys = new float[c.kvDim()];
-        rowValues = new float[c.kvDim()];
-        rowAttention = new float[c.queryDim()];
-        logits = new float[(allLogits ? batchCapacity : 1) * c.vocabSize()];
+        residual = backend.tensor(batchCapacity, c.dim());
+        normed = backend.tensor(batchCapacity, c.dim());
+        attention = AttentionBuffers.allocate(backend, batchCapacity, c.queryDim(), c.kvDim());
+        projected = backend.tensor(batchCapacity, c.dim());
+        gate = backend.tensor(batchCapacity, c.ffnDim());
+        up = backend.tensor(batchCapacity, c.ffnDim());
+        logits = backend.tensor(allLogits ? batchCapacity : 1, c.vocabSize());
+        tokens = new int[batchCapacity];
     }
 
     public int batchCapacity() {
@@ -55,11 +43,7 @@ public final class InferenceState {
         return allLogits;
     }
 
-    /** Logits of the batch's position {@code i} (with all logits) or of its last position, at {@link #logitsOffset}. */
-    public float[] logits() {
-        return logits;
-    }
-
+    /** Where the logits of the batch's position {@code i} (with all logits) or of its last position start. */
     public int logitsOffset(int i, int vocabSize) {
         return allLogits ? i * vocabSize : 0;
     }

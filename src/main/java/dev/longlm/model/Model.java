@@ -1,6 +1,7 @@
 package dev.longlm.model;
 
 import dev.longlm.attention.Rope;
+import dev.longlm.backend.Backend;
 import dev.longlm.gguf.GgufFile;
 import dev.longlm.tokenizer.Tokenizer;
 
@@ -61,8 +62,10 @@ public final class Model implements AutoCloseable {
         return RopeFrequencies.rope(config, weights, contextLength);
     }
 
-    public Transformer transformer(Rope rope) {
-        return new Transformer(config, weights, rope);
+    /** The forward pass on {@code backend}, which loads the weights first (once per backend). */
+    public Transformer on(Backend backend) {
+        backend.load(weights.weightSet());
+        return new Transformer(config, weights, backend);
     }
 
     @Override

@@ -46,12 +46,13 @@ public record ModelConfig(
 
     /**
      * Attention span of {@code layer}: the sliding window on the architecture's local layers, else
-     * unlimited. A window on every layer (Mistral) bounds memory, not what the model can use, so
-     * Self-Extend replaces it; alternating local layers (Gemma 2) were trained local and stay local.
+     * unlimited. A window on every layer (Mistral) bounds memory, not what the model can use, so a
+     * position scheme that extends the context ({@link dev.longlm.attention.PositionScheme#replacesSlidingWindow})
+     * replaces it; alternating local layers (Gemma 2) were trained local and stay local.
      */
-    public int attentionSpan(int layer, boolean selfExtend) {
+    public int attentionSpan(int layer, boolean schemeReplacesWindow) {
         boolean windowed = slidingWindow > 0 && architecture.isSlidingLayer(layer)
-                && !(selfExtend && architecture.slidingWindow() == Architecture.SlidingWindowLayers.EVERY_LAYER);
+                && !(schemeReplacesWindow && architecture.slidingWindow() == Architecture.SlidingWindowLayers.EVERY_LAYER);
         return windowed ? slidingWindow : Integer.MAX_VALUE;
     }
 

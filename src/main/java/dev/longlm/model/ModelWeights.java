@@ -1,31 +1,35 @@
 package dev.longlm.model;
 
 import dev.longlm.InputException;
+import dev.longlm.backend.WeightSet;
 import dev.longlm.gguf.GgufFile;
 import dev.longlm.gguf.GgufTensorInfo;
-import dev.longlm.backend.cpu.WeightMatrices;
-import dev.longlm.backend.cpu.WeightMatrix;
+import dev.longlm.tensor.TensorData;
 
-import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * All tensors of a model, read in place from the memory-mapped file (vectors are small and copied).
+ * All tensors of a model, described in place in the memory-mapped file (vectors are small and copied):
+ * what a backend loads, in the file's own types.
  *
  * @param ropeFrequencyFactors Llama 3 {@code rope_freqs}: each pair's angle is divided by its factor; null if absent
  * @param ropeFactorsLong      LongRoPE factors beyond the original context; null if absent
  * @param ropeFactorsShort     LongRoPE factors within the original context; null if absent
  */
-public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layers, NormWeights outputNorm, Linear output,
+public record ModelWeights(TensorData tokenEmbedding, List<LayerWeights> layers, NormWeights outputNorm, Linear output,
                            float[] ropeFrequencyFactors, float[] ropeFactorsLong, float[] ropeFactorsShort) {
 
     public static ModelWeights load(GgufFile file, ModelConfig config) {
-        WeightMatrix embedding = matrix(file, "token_embd.weight", config.dim(), config.vocabSize());
+        TensorData embedding = matrix(file, "token_embd.weight", config.dim(), config.vocabSize());
         List<LayerWeights> layers = IntStream.range(0, config.layers()).mapToObj(l -> layer(file, config, "blk." + l + ".")).toList();
         NormWeights outputNorm = norm(file, "output_norm", config.dim());
         // Tied embeddings: without output.weight the output projection is the embedding matrix.
-        WeightMatrix output = file.hasTensor("output.weight")
+        TensorData output = file.hasTensor("output.weight")
                 ? matrix(file, "output.weight", config.dim(), config.vocabSize()) : embedding;
         int pairs = config.ropeDims() / 2;
         return new ModelWeights(embedding, layers, outputNorm,
@@ -79,14 +83,11 @@ public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layer
     /** Row views of a fused projection, consecutive blocks of {@code sizes} rows, and the matching bias slices. */
     private static Linear[] split(GgufFile file, String name, int cols, int[] sizes) {
         int total = IntStream.of(sizes).sum();
-        GgufTensorInfo info = file.tensor(name + ".weight");
-        matrix(file, info.name(), cols, total); // checks the shape
+        TensorData whole = matrix(file, name + ".weight", cols, total);
         float[] bias = optionalVector(file, name + ".bias", total);
-        MemorySegment data = file.data(info);
-        long rowBytes = info.type().bytesFor(cols);
         Linear[] parts = new Linear[sizes.length];
         for (int i = 0, row = 0; i < sizes.length; row += sizes[i], i++) {
-            WeightMatrix view = WeightMatrices.of(info.type(), data.asSlice(row * rowBytes, sizes[i] * rowBytes), sizes[i], cols);
+            TensorData view = whole.rowRange(whole.name() + "[" + row + ":" + (row + sizes[i]) + "]", row, sizes[i]);
             parts[i] = new Linear(view, bias == null ? null : java.util.Arrays.copyOfRange(bias, row, row + sizes[i]));
         }
         return parts;
@@ -101,13 +102,21 @@ public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layer
     }
 
     /** A matrix that must have {@code cols} columns and {@code rows} rows, as the metadata says. */
-    static WeightMatrix matrix(GgufFile file, String name, int cols, int rows) {
+    static TensorData matrix(GgufFile file, String name, int cols, int rows) {
         GgufTensorInfo info = file.tensor(name);
         if (info.shape().length != 2 || info.shape()[0] != cols || info.shape()[1] != rows) {
             throw new InputException(file.path() + ": tensor '" + name + "' has shape " + info.shapeString()
                     + " but the metadata implies [" + cols + ", " + rows + "]");
         }
-        return WeightMatrices.of(file, info);
+        return tensor(file, info, rows, cols);
+    }
+
+    private static TensorData tensor(GgufFile file, GgufTensorInfo info, int rows, int cols) {
+        if (cols % info.type().blockSize() != 0) {
+            throw new InputException(file.path() + ": tensor '" + info.name() + "' has " + cols + " columns, not a multiple of "
+                    + info.type() + "'s block of " + info.type().blockSize());
+        }
+        return new TensorData(info.name(), info.type(), rows, cols, file.data(info));
     }
 
     static float[] vector(GgufFile file, String name, int length) {
@@ -116,12 +125,57 @@ public record ModelWeights(WeightMatrix tokenEmbedding, List<LayerWeights> layer
             throw new InputException(file.path() + ": tensor '" + name + "' has shape " + info.shapeString()
                     + " but the metadata implies [" + length + "]");
         }
-        float[] v = new float[length];
-        WeightMatrices.of(info.type(), file.data(info), 1, length).dequantizeRow(0, v, 0);
-        return v;
+        return tensor(file, info, 1, length).toFloats();
     }
 
     static float[] optionalVector(GgufFile file, String name, int length) {
         return file.hasTensor(name) ? vector(file, name, length) : null;
+    }
+
+    /** Every matrix and vector, each once (a tied output is the embedding), for a backend to load. */
+    public WeightSet weightSet() {
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<TensorData> matrices = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        addMatrix(tokenEmbedding, seen, matrices);
+        for (LayerWeights l : layers) {
+            for (Linear linear : new Linear[]{l.query(), l.key(), l.value(), l.attentionOutput(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) {
+                addLinear(linear, seen, matrices, vectors);
+            }
+            for (NormWeights norm : new NormWeights[]{l.attentionNorm(), l.attentionPostNorm(), l.ffnNorm(), l.ffnPostNorm()}) {
+                addNorm(norm, seen, vectors);
+            }
+            addVector(l.queryNorm(), seen, vectors);
+            addVector(l.keyNorm(), seen, vectors);
+        }
+        addNorm(outputNorm, seen, vectors);
+        addLinear(output, seen, matrices, vectors);
+        return new WeightSet(List.copyOf(matrices), List.copyOf(vectors));
+    }
+
+    private static void addLinear(Linear linear, Set<Object> seen, List<TensorData> matrices, List<float[]> vectors) {
+        if (linear != null) {
+            addMatrix(linear.weight(), seen, matrices);
+            addVector(linear.bias(), seen, vectors);
+        }
+    }
+
+    private static void addNorm(NormWeights norm, Set<Object> seen, List<float[]> vectors) {
+        if (norm != null) {
+            addVector(norm.weight(), seen, vectors);
+            addVector(norm.bias(), seen, vectors);
+        }
+    }
+
+    private static void addMatrix(TensorData t, Set<Object> seen, List<TensorData> matrices) {
+        if (seen.add(t)) {
+            matrices.add(t);
+        }
+    }
+
+    private static void addVector(float[] v, Set<Object> seen, List<float[]> vectors) {
+        if (v != null && seen.add(v)) {
+            vectors.add(v);
+        }
     }
 }

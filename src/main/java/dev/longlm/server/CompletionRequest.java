@@ -1,7 +1,7 @@
 package dev.longlm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.longlm.attention.SelfExtend;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.ChatMessage;
 import dev.longlm.generate.SamplingParameters;
 
@@ -17,5 +17,5 @@ import java.util.List;
  */
 public record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt, SamplingParameters sampling,
                                 int maxTokens, List<String> stop, int topLogprobs, boolean stream, boolean includeUsage,
-                                JsonNode responseSchema, SelfExtend selfExtend) {
+                                JsonNode responseSchema, ContextMethod selfExtend) {
 }

@@ -5,10 +5,14 @@ import dev.longlm.generate.BatchDecoder;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.attention.PositionScheme;
+import dev.longlm.backend.Backend;
+import dev.longlm.backend.KvStore;
 import dev.longlm.tokenizer.Tokenizer;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 
 /**
@@ -16,7 +20,9 @@ import java.util.List;
  * cancelled ones (freeing their slots), processes one prompt chunk of one prompting job (round-robin,
  * so a long prompt delays the others' tokens by one chunk per step rather than stalling them), then
  * samples a token for every decoding job and decodes all those tokens in one batched forward pass —
- * the weights are read once per step whatever the number of active requests.
+ * the weights are read once per step whatever the number of active requests. Each slot keeps its KV
+ * store between requests (allocated on first use, {@code storeCapacity} positions), so no request
+ * allocates cache memory.
  */
 final class DecodeLoop implements Runnable {
     /** Prompt tokens per iteration: big enough for matrix × matrix kernels, small enough not to stall decoding. */
@@ -24,18 +30,22 @@ final class DecodeLoop implements Runnable {
 
     private final Model model;
     private final Tokenizer tokenizer;
-    private final Parallel pool;
+    private final Backend backend;
     private final SlotScheduler scheduler;
     private final BatchDecoder decoder;
+    private final int storeCapacity;
+    /** Stores of finished requests, ready for the next; at most one per slot ever exists. */
+    private final Deque<KvStore> idleStores = new ArrayDeque<>();
     private final List<GenerationJob> active = new ArrayList<>();
     private int nextPrompt;
 
-    DecodeLoop(Model model, Parallel pool, SlotScheduler scheduler) {
+    DecodeLoop(Model model, Backend backend, SlotScheduler scheduler, int storeCapacity) {
         this.model = model;
         this.tokenizer = model.tokenizer();
-        this.pool = pool;
+        this.backend = backend;
         this.scheduler = scheduler;
-        this.decoder = new BatchDecoder(model, scheduler.parallel(), pool);
+        this.storeCapacity = storeCapacity;
+        this.decoder = new BatchDecoder(model, backend, scheduler.parallel());
     }
 
     @Override
@@ -51,7 +61,7 @@ final class DecodeLoop implements Runnable {
                 }
                 active.removeIf(job -> {
                     if (job.cancelled()) {
-                        scheduler.releaseSlot();
+                        release(job);
                         return true;
                     }
                     return false;
@@ -73,7 +83,10 @@ final class DecodeLoop implements Runnable {
             return;
         }
         try {
-            job.session = Session.create(model, job.plan.method(), job.plan.capacity(), pool);
+            KvStore store = idleStores.isEmpty()
+                    ? backend.kvStore(Session.shape(model.config(), storeCapacity, PositionScheme.PLAIN)) : idleStores.pop();
+            job.store = store;
+            job.session = new Session(model, backend, job.plan.method(), store, job.plan.capacity(), Session.DEFAULT_BATCH);
         } catch (RuntimeException e) {
             fail(job, e);
             return;
@@ -121,7 +134,7 @@ final class DecodeLoop implements Runnable {
                 }
                 if (step == null || completion.finishReason() != null) {
                     active.remove(job);
-                    scheduler.releaseSlot();
+                    release(job);
                     job.post(new GenerationJob.Finished(new GenerationService.Outcome(completion.text(),
                             completion.finishReason(), false, job.plan.promptTokens().length, completion.generatedTokens())));
                 } else {
@@ -150,9 +163,18 @@ final class DecodeLoop implements Runnable {
         }
     }
 
+    /** Frees the job's slot and returns its store to the idle ones. */
+    private void release(GenerationJob job) {
+        if (job.store != null) {
+            idleStores.push(job.store);
+            job.store = null;
+        }
+        scheduler.releaseSlot();
+    }
+
     /** Frees the job's slot before telling its thread, so a client that sees the answer sees the slot free. */
     private void fail(GenerationJob job, RuntimeException error) {
-        scheduler.releaseSlot();
+        release(job);
         job.post(new GenerationJob.Failed(error));
     }
 }

@@ -38,6 +38,8 @@ final class GenerationJob {
 
     // Touched only by the decode loop's thread.
     Session session;
+    /** The slot's KV store the session runs in, returned to the loop's idle stores when the job ends. */
+    dev.longlm.backend.KvStore store;
     /** Prompt tokens already in the session. */
     int prompted;
     /** Null while the prompt is being processed. */

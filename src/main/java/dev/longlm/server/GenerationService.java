@@ -8,7 +8,7 @@ import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.Backend;
 import dev.longlm.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ public final class GenerationService implements AutoCloseable {
     private final ServerOptions options;
     private final Function<JsonNode, TokenConstraint> constraints;
 
-    public GenerationService(Model model, ChatTemplate template, Parallel pool, ServerOptions options,
+    public GenerationService(Model model, ChatTemplate template, Backend backend, ServerOptions options,
                              Function<JsonNode, TokenConstraint> constraints) {
         this.model = model;
         this.tokenizer = model.tokenizer();
@@ -52,7 +52,7 @@ public final class GenerationService implements AutoCloseable {
         this.constraints = constraints;
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
         this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon()
-                .start(new DecodeLoop(model, pool, scheduler));
+                .start(new DecodeLoop(model, backend, scheduler, options.contextLimit()));
     }
 
     public SlotScheduler scheduler() {
@@ -109,18 +109,20 @@ public final class GenerationService implements AutoCloseable {
         ContextMethod method;
         try {
             if (request.selfExtend() != null) {
-                SelfExtend se = request.selfExtend();
-                se.checkFits(capacity, trained);
-                method = ContextMethod.selfExtend(se.groupSize(), se.window());
+                method = request.selfExtend();
+                if (method instanceof SelfExtend se) {
+                    se.checkFits(capacity, trained);
+                } else {
+                    SelfExtend.checkFitsPlain(capacity, trained);
+                }
             } else if (options.method() != null) {
                 method = options.method();
-                if (capacity > method.maxLength(trained) && method.kind() != ContextMethod.Kind.NONE) {
+                if (capacity > method.maxLength(trained) && !(method instanceof dev.longlm.attention.Plain)) {
                     throw new InputException("the request needs " + capacity + " positions, over the maximum "
                             + method.maxLength(trained) + " of " + method.describe());
                 }
             } else {
-                SelfExtend se = capacity > trained ? SelfExtend.auto(trained, capacity, null) : SelfExtend.NONE;
-                method = ContextMethod.selfExtend(se.groupSize(), se.window());
+                method = SelfExtend.auto(trained, capacity, null);
             }
         } catch (InputException e) {
             throw ApiException.badRequest("context_length_exceeded", e.getMessage());

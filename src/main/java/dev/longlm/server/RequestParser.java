@@ -3,7 +3,7 @@ package dev.longlm.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.longlm.InputException;
-import dev.longlm.attention.SelfExtend;
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.ChatMessage;
 import dev.longlm.generate.SamplingParameters;
 
@@ -59,7 +59,7 @@ final class RequestParser {
             includeUsage = bool(streamOptions, "include_usage", false);
         }
         JsonNode schema = responseFormat(body.get("response_format"));
-        SelfExtend selfExtend = selfExtend(body.get("self_extend"));
+        ContextMethod selfExtend = selfExtend(body.get("self_extend"));
         SamplingParameters sampling;
         try {
             // OpenAI's sampler: temperature and nucleus only (no top-k, min-p or repetition penalty).
@@ -188,7 +188,7 @@ final class RequestParser {
         };
     }
 
-    private static SelfExtend selfExtend(JsonNode node) {
+    private static ContextMethod selfExtend(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
@@ -198,7 +198,7 @@ final class RequestParser {
         int group = integer(node, "group_size", 1, 1, 1 << 16);
         int window = integer(node, "window", 0, 0, Integer.MAX_VALUE);
         try {
-            return SelfExtend.of(group, window);
+            return ContextMethod.selfExtend(group, window);
         } catch (InputException e) {
             throw ApiException.badRequest("invalid_value", "self_extend: " + e.getMessage());
         }

@@ -73,14 +73,14 @@ class ContextMethodTest {
 
     @Test
     void selfExtendAndStreamingPositions() {
-        PositionScheme se = ContextMethod.selfExtend(4, 32).positionScheme();
+        SelfExtend se = (SelfExtend) ContextMethod.selfExtend(4, 32).positionScheme();
         assertEquals(1000 / 4 + 32 - 8, se.groupedQuery(1000));
         assertEquals(249, se.groupedKey(999));
         assertEquals((256 - 32) * 4 + 32, ContextMethod.selfExtend(4, 32).maxLength(TRAINED));
         PositionScheme streaming = ContextMethod.streaming(4, 8).positionScheme();
-        assertEquals(11, streaming.groupedQuery(20)); // query at cache slot sinks + recent - 1
-        assertEquals(6, streaming.groupedQuery(6));   // cache not yet full
-        assertEquals(4, streaming.farKeyLimit());
+        assertEquals(11, streaming.farQueryPosition(20)); // query at cache slot sinks + recent - 1
+        assertEquals(6, streaming.farQueryPosition(6));   // cache not yet full
+        assertEquals(4, streaming.ranges().farKeyLimit());
     }
 
     @Test

@@ -1,12 +1,15 @@
 package dev.longlm.bench;
 
-import dev.longlm.attention.CachedAttention;
-import dev.longlm.attention.KvCache;
 import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.Rope;
 import dev.longlm.attention.RopeLayout;
 import dev.longlm.attention.SelfExtend;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.KvShape;
+import dev.longlm.backend.KvStore;
+import dev.longlm.backend.cpu.CpuBackend;
+import dev.longlm.model.AttentionBuffers;
+import dev.longlm.model.CachedAttention;
+import dev.longlm.model.Sequence;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -55,50 +58,43 @@ public class AttentionBenchmark {
     @Param({"2"})
     public int threads;
 
-    private Parallel pool;
+    private CpuBackend backend;
     private CachedAttention attention;
-    private KvCache cache;
-    private float[] queries;
-    private float[] groupedQueries;
-    private float[] keys;
-    private float[] values;
-    private float[] out;
+    private KvStore store;
+    private Sequence sequence;
+    private AttentionBuffers buffers;
     private float[] batchQueries;
     private float[] batchKeys;
     private float[] batchValues;
 
     @Setup(Level.Trial)
     public void setUp() {
-        pool = new Parallel(threads);
-        PositionScheme positions = scheme.equals("plain") ? SelfExtend.NONE : SelfExtend.of(groupSize, window);
+        backend = new CpuBackend(threads);
+        PositionScheme positions = scheme.equals("plain") ? PositionScheme.PLAIN : SelfExtend.of(groupSize, window);
         Rope rope = Rope.standard(HEAD_DIM, HEAD_DIM, RopeLayout.ADJACENT_PAIRS, 500000);
-        attention = new CachedAttention(rope, HEADS, KV_HEADS, HEAD_DIM, (float) (1 / Math.sqrt(HEAD_DIM)), 0f);
-        cache = new KvCache(1, KV_HEADS * HEAD_DIM, CONTEXT + 1, positions);
+        attention = new CachedAttention(backend, (float) (1 / Math.sqrt(HEAD_DIM)), 0f);
+        store = backend.kvStore(new KvShape(1, KV_HEADS, HEAD_DIM, CONTEXT + 1, positions.ringSlots()));
+        sequence = new Sequence(store, positions, rope, CONTEXT + 1);
+        buffers = AttentionBuffers.allocate(backend, BATCH, HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM);
         Random rnd = new Random(1);
-        queries = random(rnd, BATCH * HEADS * HEAD_DIM);
-        groupedQueries = new float[BATCH * HEADS * HEAD_DIM];
-        keys = random(rnd, BATCH * KV_HEADS * HEAD_DIM);
-        values = random(rnd, BATCH * KV_HEADS * HEAD_DIM);
-        out = new float[BATCH * HEADS * HEAD_DIM];
-        batchQueries = queries.clone();
-        batchKeys = keys.clone();
-        batchValues = values.clone();
+        batchQueries = random(rnd, BATCH * HEADS * HEAD_DIM);
+        batchKeys = random(rnd, BATCH * KV_HEADS * HEAD_DIM);
+        batchValues = random(rnd, BATCH * KV_HEADS * HEAD_DIM);
         prefill();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        pool.close();
+        backend.close();
     }
 
     /** Attention for one new token at position 4096 (the cache holds 4096 positions). */
     @Benchmark
     public float decodeAt4096() {
-        cache.setLength(CONTEXT);
-        System.arraycopy(batchQueries, 0, queries, 0, HEADS * HEAD_DIM);
-        System.arraycopy(batchKeys, 0, keys, 0, KV_HEADS * HEAD_DIM);
-        attention.forward(0, 1, CONTEXT, queries, groupedQueries, keys, values, Integer.MAX_VALUE, cache, out, pool);
-        return out[0];
+        store.setLength(CONTEXT);
+        load(1, CONTEXT);
+        attention.forward(0, sequence, buffers, 0, 1, CONTEXT, Integer.MAX_VALUE);
+        return backend.read(buffers.out(), 1)[0];
     }
 
     /** Attention over a 4096-token prompt processed in batches of 64 (projections excluded). */
@@ -109,14 +105,23 @@ public class AttentionBenchmark {
     }
 
     private float prefill() {
-        cache.clear();
+        sequence.clear();
         for (int start = 0; start < CONTEXT; start += BATCH) {
-            System.arraycopy(batchQueries, 0, queries, 0, queries.length);
-            System.arraycopy(batchKeys, 0, keys, 0, keys.length);
-            attention.forward(0, BATCH, start, queries, groupedQueries, keys, batchValues, Integer.MAX_VALUE, cache, out, pool);
-            cache.setLength(start + BATCH);
+            load(BATCH, start);
+            attention.forward(0, sequence, buffers, 0, BATCH, start, Integer.MAX_VALUE);
+            store.setLength(start + BATCH);
         }
-        return out[0];
+        return backend.read(buffers.out(), 1)[0];
+    }
+
+    /** Raw queries, keys and values of {@code rows} rows at positions {@code start …} into the buffers. */
+    private void load(int rows, int start) {
+        backend.write(batchQueries, buffers.queries(), rows);
+        backend.write(batchKeys, buffers.keys(), rows);
+        backend.write(batchValues, buffers.values(), rows);
+        for (int i = 0; i < rows; i++) {
+            CachedAttention.setPositions(sequence, start + i, i, buffers);
+        }
     }
 
     private static float[] random(Random rnd, int n) {

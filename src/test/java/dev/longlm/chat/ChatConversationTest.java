@@ -1,11 +1,12 @@
 package dev.longlm.chat;
 
+import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -21,10 +22,10 @@ class ChatConversationTest {
     @Test
     void secondTurnAppendsOnlyItsTokensAndMatchesAFreshSession() {
         try (Model model = Model.load(Path.of("models/pd-llama-13m-ctx256-f16.gguf"));
-             Parallel pool = new Parallel(2)) {
+             CpuBackend backend = new CpuBackend(2)) {
             var tokenizer = model.tokenizer();
             ChatTemplate template = BuiltinTemplates.named("plain", "<s>", "</s>");
-            ChatConversation chat = new ChatConversation(Session.create(model, SelfExtend.NONE, 256, pool), tokenizer, template, Map.of());
+            ChatConversation chat = new ChatConversation(Session.create(model, backend, PositionScheme.PLAIN, 256), tokenizer, template, Map.of());
 
             int[] first = chat.addUserMessage("Hello, who are you?");
             String firstPrompt = template.render(chat.messages(), true);
@@ -53,7 +54,7 @@ class ChatConversationTest {
             int[] all = chat.tokens();
             assertEquals(chat.session().length(), all.length);
             float[] reused = chat.session().decode(tokenizer.encode("Once", false, false)[0]).clone();
-            Session fresh = Session.create(model, SelfExtend.NONE, 256, pool);
+            Session fresh = Session.create(model, backend, PositionScheme.PLAIN, 256);
             fresh.append(all);
             float[] expected = fresh.decode(tokenizer.encode("Once", false, false)[0]);
             assertArrayEquals(expected, reused, 1e-5f);

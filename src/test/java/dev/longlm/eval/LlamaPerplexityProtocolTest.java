@@ -2,7 +2,7 @@ package dev.longlm.eval;
 
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,19 +18,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LlamaPerplexityProtocolTest {
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
     private static int[] stream;
 
     @BeforeAll
     static void load() throws Exception {
         model = ShippedModel.load();
-        pool = new Parallel(Runtime.getRuntime().availableProcessors());
+        backend = new CpuBackend(Runtime.getRuntime().availableProcessors());
         stream = model.tokenizer().encode(ShippedModel.sherlockHead(), true, false);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
@@ -38,7 +38,7 @@ class LlamaPerplexityProtocolTest {
     @CsvSource({"256, 972.2516", "512, 562.7607"})
     void matchesLlamaPerplexity(int length, double llamaCppPpl) {
         PerplexityEval.Cell cell = PerplexityEval.run(model, ContextMethod.none(), stream, length,
-                new PerplexityProtocol(4, true, true), pool, null);
+                new PerplexityProtocol(4, true, true), backend, null);
         // llama-perplexity scores positions n_ctx/2 … n_ctx-2 of each chunk.
         assertEquals(4L * (length - 1 - length / 2), cell.predictions());
         // llama.cpp computes in F16 matrices with its own kernels: agreement to ~1e-3 in log-probabilities.

@@ -2,6 +2,10 @@ package dev.longlm.eval;
 
 import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
+import dev.longlm.attention.LinearScaling;
+import dev.longlm.attention.NtkScaling;
+import dev.longlm.attention.StreamingWindow;
+import dev.longlm.attention.Yarn;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -33,11 +37,11 @@ class MethodSpecTest {
     @Test
     void frequencyMethodsScaleToEachLength() {
         ContextMethod yarn = MethodSpec.parse("yarn").resolve(256, 2048).orElseThrow();
-        assertEquals(8.0, yarn.factor());
-        assertEquals(1.0, MethodSpec.parse("linear").resolve(256, 128).orElseThrow().factor());
-        assertEquals(4.0, MethodSpec.parse("ntk:4").resolve(256, 512).orElseThrow().factor());
+        assertEquals(8.0, ((Yarn) yarn).factor());
+        assertEquals(1.0, ((LinearScaling) MethodSpec.parse("linear").resolve(256, 128).orElseThrow()).factor());
+        assertEquals(4.0, ((NtkScaling) MethodSpec.parse("ntk:4").resolve(256, 512).orElseThrow()).factor());
         assertTrue(MethodSpec.parse("ntk:4").resolve(256, 2048).isEmpty());
-        assertEquals(252, MethodSpec.parse("streaming").resolve(256, 4096).orElseThrow().recent());
+        assertEquals(252, ((StreamingWindow) MethodSpec.parse("streaming").resolve(256, 4096).orElseThrow()).recent());
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.longlm.eval;
 
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,35 +22,35 @@ class PasskeyModelCardTest {
     private static final int LENGTH = 512;
     private static final int TRIALS = 20;
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
     private static List<PasskeyPrompt> prompts;
 
     @BeforeAll
     static void load() {
         model = ShippedModel.load();
-        pool = new Parallel(Runtime.getRuntime().availableProcessors());
+        backend = new CpuBackend(Runtime.getRuntime().availableProcessors());
         prompts = PasskeyPrompts.build(model.tokenizer(), LENGTH, TRIALS, null, 0, 42);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
     @Test
     void plainAttentionAt512() {
-        assertEquals(0.65, PasskeyEval.run(model, ContextMethod.none(), LENGTH, prompts, pool, null).accuracy(), 0.15);
+        assertEquals(0.65, PasskeyEval.run(model, ContextMethod.none(), LENGTH, prompts, backend, null).accuracy(), 0.15);
     }
 
     @Test
     void selfExtendG16W64At512() {
-        assertEquals(0.95, PasskeyEval.run(model, ContextMethod.selfExtend(16, 64), LENGTH, prompts, pool, null).accuracy(), 0.15);
+        assertEquals(0.95, PasskeyEval.run(model, ContextMethod.selfExtend(16, 64), LENGTH, prompts, backend, null).accuracy(), 0.15);
     }
 
     @Test
     void selfExtendG8W128At1024() {
         List<PasskeyPrompt> longer = PasskeyPrompts.build(model.tokenizer(), 1024, TRIALS, null, 0, 42);
-        assertEquals(0.70, PasskeyEval.run(model, ContextMethod.selfExtend(8, 128), 1024, longer, pool, null).accuracy(), 0.15);
+        assertEquals(0.70, PasskeyEval.run(model, ContextMethod.selfExtend(8, 128), 1024, longer, backend, null).accuracy(), 0.15);
     }
 }

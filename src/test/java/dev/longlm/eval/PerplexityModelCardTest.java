@@ -2,7 +2,7 @@ package dev.longlm.eval;
 
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,19 +16,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class PerplexityModelCardTest {
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
     private static int[] stream;
 
     @BeforeAll
     static void load() throws Exception {
         model = ShippedModel.load();
-        pool = new Parallel(Runtime.getRuntime().availableProcessors());
+        backend = new CpuBackend(Runtime.getRuntime().availableProcessors());
         stream = model.tokenizer().encode(ShippedModel.sherlockHead(), true, false);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
@@ -41,7 +41,7 @@ class PerplexityModelCardTest {
     })
     void reproducesTheModelCard(int length, int groupSize, int window, double cardPpl) {
         ContextMethod method = groupSize == 1 ? ContextMethod.none() : ContextMethod.selfExtend(groupSize, window);
-        PerplexityEval.Cell cell = PerplexityEval.run(model, method, stream, length, PerplexityProtocol.modelCard(4), pool, null);
+        PerplexityEval.Cell cell = PerplexityEval.run(model, method, stream, length, PerplexityProtocol.modelCard(4), backend, null);
         assertEquals(4, cell.windows());
         assertEquals(4L * length, cell.predictions());
         assertEquals(cardPpl, cell.perplexity(), cardPpl * 0.005);

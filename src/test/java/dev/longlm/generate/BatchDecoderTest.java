@@ -2,7 +2,7 @@ package dev.longlm.generate;
 
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,17 +24,17 @@ class BatchDecoderTest {
     static final Path MODEL = Path.of("models/pd-llama-13m-ctx256-f16.gguf");
     private static final int STEPS = 6;
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
 
     @BeforeAll
     static void load() {
         model = Model.load(MODEL);
-        pool = new Parallel(2);
+        backend = new CpuBackend(2);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
@@ -64,13 +64,13 @@ class BatchDecoderTest {
             int[] prompt = tokens(s.promptLength(), s.seed());
             int capacity = s.promptLength() + STEPS + 3; // different capacities too
             for (List<Session> group : List.of(batched, alone)) {
-                Session session = Session.create(model, s.method(), capacity, pool);
+                Session session = Session.create(model, backend, s.method(), capacity);
                 session.append(prompt);
                 group.add(session);
             }
             continuations.add(tokens(STEPS, 100 + s.seed()));
         }
-        BatchDecoder decoder = new BatchDecoder(model, SEQUENCES.size(), pool);
+        BatchDecoder decoder = new BatchDecoder(model, backend, SEQUENCES.size());
         for (int step = 0; step < STEPS; step++) {
             int[] next = new int[SEQUENCES.size()];
             for (int i = 0; i < next.length; i++) {
@@ -93,13 +93,13 @@ class BatchDecoderTest {
     void aBatchOfOneEqualsDecodeAndRowsMayChangeBetweenSteps() {
         int vocab = model.config().vocabSize();
         int[] prompt = tokens(60, 7);
-        Session a = Session.create(model, ContextMethod.selfExtend(2, 16), 80, pool);
-        Session b = Session.create(model, ContextMethod.selfExtend(2, 16), 80, pool);
-        Session other = Session.create(model, ContextMethod.none(), 80, pool);
+        Session a = Session.create(model, backend, ContextMethod.selfExtend(2, 16), 80);
+        Session b = Session.create(model, backend, ContextMethod.selfExtend(2, 16), 80);
+        Session other = Session.create(model, backend, ContextMethod.none(), 80);
         a.append(prompt);
         b.append(prompt);
         other.append(tokens(20, 8));
-        BatchDecoder decoder = new BatchDecoder(model, 2, pool);
+        BatchDecoder decoder = new BatchDecoder(model, backend, 2);
         int[] next = tokens(4, 9);
         for (int step = 0; step < next.length; step++) {
             // The sequence joins a batch with another one on odd steps and runs alone on even ones.

@@ -2,7 +2,7 @@ package dev.longlm.generate;
 
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,24 +21,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class SessionChunkingTest {
     static final Path MODEL = Path.of("models/pd-llama-13m-ctx256-f16.gguf");
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
 
     @BeforeAll
     static void load() {
         model = Model.load(MODEL);
-        pool = new Parallel(2);
+        backend = new CpuBackend(2);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
     private static float[][] logitsPerPosition(ContextMethod method, int[] tokens, int batch) {
         int vocab = model.config().vocabSize();
         float[][] all = new float[tokens.length][];
-        Session session = new Session(model, method, tokens.length, batch, pool);
+        Session session = new Session(model, backend, method, tokens.length, batch);
         int done = 0;
         // A second prompt appended to an existing cache: split the input in two appends as a chat turn would.
         int firstPart = tokens.length / 3;

@@ -10,7 +10,7 @@ import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,17 +37,17 @@ class LlamaCppGoldenTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
 
     @BeforeAll
     static void load() {
         model = Model.load(Path.of("models/pd-llama-13m-ctx256-f16.gguf"));
-        pool = new Parallel(2);
+        backend = new CpuBackend(2);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
@@ -82,7 +82,7 @@ class LlamaCppGoldenTest {
         int[] tokens = Arrays.stream(Files.readString(GOLDEN.resolve("sherlock256.tokens")).trim().split("\\s+"))
                 .mapToInt(Integer::parseInt).toArray();
         assertEquals(256, tokens.length);
-        Session session = Session.create(model, ContextMethod.none(), tokens.length, pool);
+        Session session = Session.create(model, backend, ContextMethod.none(), tokens.length);
         List<TokenScore> ours = Scorer.score(session, tokens, 5, null);
         JsonNode expected = golden.get("tokens");
         double[] diffs = new double[tokens.length - 1];
@@ -107,7 +107,7 @@ class LlamaCppGoldenTest {
         assertArrayEquals(promptTokens, model.tokenizer().encode(golden.get("prompt").asText(), true, false),
                 "our tokenizer gives llama.cpp's prompt tokens");
         int[] expected = ints(golden.get("tokens"));
-        Session session = Session.create(model, ContextMethod.none(), model.config().contextLength(), pool);
+        Session session = Session.create(model, backend, ContextMethod.none(), model.config().contextLength());
         Generator.Result result = Generator.generate(session, model.tokenizer(), promptTokens, expected.length,
                 new Sampler(SamplingParameters.GREEDY, model.config().vocabSize()), null, null);
         assertArrayEquals(expected, result.tokens());

@@ -8,7 +8,7 @@ import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,17 +31,17 @@ import static dev.longlm.golden.GoldenJson.ints;
  */
 class LlamaCppSelfExtendGoldenTest {
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
 
     @BeforeAll
     static void load() {
         model = Model.load(Path.of("models/pd-llama-13m-ctx256-f16.gguf"));
-        pool = new Parallel(2);
+        backend = new CpuBackend(2);
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
@@ -60,9 +60,9 @@ class LlamaCppSelfExtendGoldenTest {
             runs++;
             int[] prompt = ints(prompts.get(run.get("prompt").asInt()).get("tokens"));
             int[] expected = ints(run.get("tokens"));
-            Session session = Session.create(model,
+            Session session = Session.create(model, backend,
                     ContextMethod.selfExtendLlamaCpp(run.get("ga_n").asInt(), run.get("ga_w").asInt()),
-                    prompt.length + expected.length, pool);
+                    prompt.length + expected.length);
             session.setDecodeCallSize(run.get("n_batch").asInt());
             int[] actual = Generator.generate(session, model.tokenizer(), prompt, expected.length,
                     new Sampler(SamplingParameters.GREEDY, model.config().vocabSize()), null, null).tokens();

@@ -4,7 +4,7 @@ import dev.longlm.InputException;
 import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.generate.Session;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,21 +23,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * attention.SelfExtendAttentionTest; here the question is whether the model routes through it.
  */
 class ArchitectureBehaviourTest {
-    private static final Parallel POOL = new Parallel(2);
+    private static final CpuBackend CPU = new CpuBackend(2);
 
     @TempDir
     static Path dir;
 
     @AfterAll
     static void closePool() {
-        POOL.close();
+        CPU.close();
     }
 
     /** Every position's logits of {@code tokens}, appended in chunks of {@code batch}. */
     private static float[][] logits(Model model, PositionScheme scheme, int batch, int[] tokens) {
         int vocab = model.config().vocabSize();
         float[][] out = new float[tokens.length][];
-        Session session = new Session(model, dev.longlm.attention.ContextMethod.of(scheme), tokens.length, batch, POOL);
+        Session session = new Session(model, CPU, dev.longlm.attention.ContextMethod.of(scheme), tokens.length, batch);
         session.appendScoring(tokens, 0, tokens.length, (i, l, offset) -> out[i] = java.util.Arrays.copyOfRange(l, offset, offset + vocab), null);
         return out;
     }

@@ -4,7 +4,7 @@ import dev.longlm.attention.PositionScheme;
 import dev.longlm.generate.Session;
 import dev.longlm.gguf.GgmlType;
 import dev.longlm.backend.cpu.FloatArrays;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,14 +43,14 @@ class ArchitectureGoldenTest {
      * reordering can push a quantized case past 5e-3; the F32 cases (no rounding) are the exact check.
      */
     static final Map<String, Double> UNEXPLAINED = Map.of("llama-gqa-q8_0", 0.1, "gemma", 0.05, "llama-gqa-q4_k_m", 0.2);
-    private static final Parallel POOL = new Parallel(2);
+    private static final CpuBackend CPU = new CpuBackend(2);
 
     @TempDir
     static Path dir;
 
     @AfterAll
     static void closePool() {
-        POOL.close();
+        CPU.close();
     }
 
     static List<TinyModels.Case> cases() {
@@ -92,7 +92,7 @@ class ArchitectureGoldenTest {
         try (Model model = Model.load(file)) {
             int vocab = model.config().vocabSize();
             float[][] logProbs = new float[tokens.length][];
-            Session session = new Session(model, dev.longlm.attention.ContextMethod.none(), c.context(), 64, POOL);
+            Session session = new Session(model, CPU, dev.longlm.attention.ContextMethod.none(), c.context(), 64);
             session.appendScoring(tokens, 0, tokens.length, (i, logits, offset) -> {
                 double lse = FloatArrays.logSumExp(logits, offset, vocab);
                 float[] row = new float[vocab];

@@ -2,6 +2,7 @@ package dev.longlm.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longlm.attention.ContextMethod;
+import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
@@ -43,8 +44,8 @@ class ServerBatchingTest {
             for (Case c : cases) {
                 Map<String, Object> body = new java.util.HashMap<>(Map.of("prompt", c.prompt(), "max_tokens", MAX_TOKENS,
                         "temperature", 0, "stream", true));
-                if (!c.method().positionScheme().isPlain()) {
-                    body.put("self_extend", Map.of("group_size", c.method().groupSize(), "window", c.method().window()));
+                if (c.method() instanceof SelfExtend se) {
+                    body.put("self_extend", Map.of("group_size", se.groupSize(), "window", se.window()));
                 }
                 answers.add(clients.submit(() -> streamedText(server.post("/v1/completions", JSON.writeValueAsString(body)).body())));
             }
@@ -52,7 +53,7 @@ class ServerBatchingTest {
             for (Future<String> answer : answers) {
                 texts.add(answer.get());
             }
-            // Only now, with the server idle: the reference runs on the server's thread pool too.
+            // Only now, with the server idle: the reference runs on the server's thread backend too.
             for (int i = 0; i < cases.size(); i++) {
                 assertEquals(loneGreedyText(server, cases.get(i)), texts.get(i), "request " + i);
                 assertFalse(texts.get(i).isBlank(), "request " + i + " generated nothing to compare");
@@ -63,7 +64,7 @@ class ServerBatchingTest {
     private static String loneGreedyText(TestServer server, Case c) {
         var tokenizer = server.model.tokenizer();
         int[] prompt = tokenizer.encode(c.prompt(), tokenizer.addBosByDefault(), false);
-        Session session = Session.create(server.model, c.method(), prompt.length + MAX_TOKENS, server.pool);
+        Session session = Session.create(server.model, server.backend, c.method(), prompt.length + MAX_TOKENS);
         float[] logits = session.append(prompt);
         Completion completion = new Completion(session, tokenizer, new Sampler(SamplingParameters.GREEDY, tokenizer.vocabSize()),
                 logits, new Completion.Options(MAX_TOKENS, List.of(), -1, null), null);

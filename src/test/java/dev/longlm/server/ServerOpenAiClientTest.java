@@ -15,6 +15,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
+import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.generate.Generator;
 import dev.longlm.generate.Sampler;
@@ -54,7 +55,7 @@ class ServerOpenAiClientTest {
     private static Generator.Result reference(String promptText, int maxTokens) {
         var tokenizer = server.model.tokenizer();
         int[] tokens = tokenizer.encode(promptText, tokenizer.addBosByDefault(), true);
-        Session session = Session.create(server.model, SelfExtend.NONE, tokens.length + maxTokens, server.pool);
+        Session session = Session.create(server.model, server.backend, PositionScheme.PLAIN, tokens.length + maxTokens);
         return Generator.generate(session, tokenizer, tokens, maxTokens, new Sampler(SamplingParameters.GREEDY, tokenizer.vocabSize()), null, null);
     }
 

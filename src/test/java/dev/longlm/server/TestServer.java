@@ -3,7 +3,7 @@ package dev.longlm.server;
 import dev.longlm.chat.BuiltinTemplates;
 import dev.longlm.model.Model;
 import dev.longlm.structured.JsonSchemaConstraints;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,16 +19,16 @@ final class TestServer implements AutoCloseable {
     static final String MODEL_ID = "pd-llama-13m-ctx256-f16";
 
     final Model model;
-    final Parallel pool;
+    final CpuBackend backend;
     final GenerationService service;
     final OpenAiServer server;
     final HttpClient http = HttpClient.newHttpClient();
 
     TestServer(int parallel, int queue, String apiKey) throws IOException {
         model = Model.load(MODEL);
-        pool = new Parallel(2);
+        backend = new CpuBackend(2);
         ServerOptions options = new ServerOptions("127.0.0.1", 0, parallel, queue, 4 * model.config().contextLength(), null, apiKey, MODEL_ID);
-        service = new GenerationService(model, BuiltinTemplates.named("plain", "<s>", "</s>"), pool, options,
+        service = new GenerationService(model, BuiltinTemplates.named("plain", "<s>", "</s>"), backend, options,
                 new JsonSchemaConstraints(model.tokenizer()));
         server = OpenAiServer.start(service, new PrintStream(PrintStream.nullOutputStream()));
     }
@@ -49,7 +49,7 @@ final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        pool.close();
+        backend.close();
         model.close();
     }
 }

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
+import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
-import dev.longlm.backend.cpu.Parallel;
+import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,19 +34,19 @@ class StructuredOutputTest {
     private static final int RUNS_PER_SCHEMA = 17; // 51 generations in all
     private static final int MAX_TOKENS = 48;
     private static Model model;
-    private static Parallel pool;
+    private static CpuBackend backend;
     private static JsonSchemaConstraints constraints;
 
     @BeforeAll
     static void load() {
         model = Model.load(Path.of("models/pd-llama-13m-ctx256-f16.gguf"));
-        pool = new Parallel(2);
+        backend = new CpuBackend(2);
         constraints = new JsonSchemaConstraints(model.tokenizer());
     }
 
     @AfterAll
     static void close() {
-        pool.close();
+        backend.close();
         model.close();
     }
 
@@ -71,7 +72,7 @@ class StructuredOutputTest {
         var tokenizer = model.tokenizer();
         int[] prompt = tokenizer.encode("Here is the record as JSON:", true, false);
         for (int run = 0; run < RUNS_PER_SCHEMA; run++) {
-            Session session = Session.create(model, SelfExtend.NONE, prompt.length + MAX_TOKENS, pool);
+            Session session = Session.create(model, backend, PositionScheme.PLAIN, prompt.length + MAX_TOKENS);
             float[] logits = session.append(prompt);
             Sampler sampler = new Sampler(new SamplingParameters(1.0f, 0, 1f, 0f, 1f, 0, 1000 + run), tokenizer.vocabSize());
             Completion completion = new Completion(session, tokenizer, sampler, logits,

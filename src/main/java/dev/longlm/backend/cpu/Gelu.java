@@ -1,4 +1,4 @@
-package dev.longlm.model;
+package dev.longlm.backend.cpu;
 
 import dev.longlm.tensor.HalfFloat;
 

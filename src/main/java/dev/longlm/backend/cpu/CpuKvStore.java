@@ -1,0 +1,133 @@
+package dev.longlm.backend.cpu;
+
+import dev.longlm.backend.KvShape;
+import dev.longlm.backend.KvStore;
+
+/**
+ * Keys and values of one sequence on the heap, per layer. Layout: head-major,
+ * {@code [kvHead][position][headDim]} (the ring {@code [kvHead][slot][headDim]}), so that attention,
+ * which works one KV head at a time, reads each head's keys and values as one contiguous stream instead
+ * of a {@code headDim} slice out of every {@code kvDim} row.
+ */
+final class CpuKvStore implements KvStore {
+    private final int layers;
+    private final int kvHeads;
+    private final int headDim;
+    private final int capacity;
+    private final float[][] keys;
+    private final float[][] values;
+    private float[][] ring;
+    private int ringSlots;
+    private int length;
+
+    CpuKvStore(KvShape shape) {
+        this.layers = shape.layers();
+        this.kvHeads = shape.kvHeads();
+        this.headDim = shape.headDim();
+        this.capacity = shape.capacity();
+        int perLayer = Math.multiplyExact(capacity, shape.kvDim());
+        this.keys = new float[layers][perLayer];
+        this.values = new float[layers][perLayer];
+        allocateRing(shape.ringSlots());
+    }
+
+    private void allocateRing(int slots) {
+        this.ringSlots = slots;
+        this.ring = slots == 0 ? null : new float[layers][slots * kvHeads * headDim];
+    }
+
+    @Override
+    public KvShape shape() {
+        return new KvShape(layers, kvHeads, headDim, capacity, ringSlots);
+    }
+
+    @Override
+    public int length() {
+        return length;
+    }
+
+    @Override
+    public void setLength(int length) {
+        if (length < 0 || length > capacity) {
+            throw new IllegalArgumentException("cache length " + length + " outside [0, " + capacity + "]");
+        }
+        this.length = length;
+    }
+
+    @Override
+    public void reset(int ringSlots) {
+        length = 0;
+        if (ringSlots != this.ringSlots) {
+            allocateRing(ringSlots);
+        }
+    }
+
+    @Override
+    public long allocatedBytes() {
+        long floats = 0;
+        for (int l = 0; l < layers; l++) {
+            floats += keys[l].length + values[l].length + (ring == null ? 0 : ring[l].length);
+        }
+        return floats * Float.BYTES;
+    }
+
+    int layers() {
+        return layers;
+    }
+
+    int kvHeads() {
+        return kvHeads;
+    }
+
+    int headDim() {
+        return headDim;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    int ringSlots() {
+        return ringSlots;
+    }
+
+    float[] keys(int layer) {
+        return keys[layer];
+    }
+
+    float[] values(int layer) {
+        return values[layer];
+    }
+
+    float[] ring(int layer) {
+        return ring == null ? null : ring[layer];
+    }
+
+    /**
+     * Where head {@code kvHead} of {@code position} starts in {@link #keys} and {@link #values}; the
+     * next position of the same head follows {@code headDim} floats later.
+     */
+    int offset(int kvHead, int position) {
+        return (kvHead * capacity + position) * headDim;
+    }
+
+    /** Where head {@code kvHead} of ring slot {@code slot} starts in {@link #ring}; slots follow each other likewise. */
+    int ringOffset(int kvHead, int slot) {
+        return (kvHead * ringSlots + slot) * headDim;
+    }
+
+    /** Copies one position's {@code kvDim} floats (heads consecutive, as projections produce them) into {@code array} at {@code position}. */
+    void put(float[] array, int position, float[] src, int srcOffset) {
+        for (int h = 0; h < kvHeads; h++) {
+            System.arraycopy(src, srcOffset + h * headDim, array, offset(h, position), headDim);
+        }
+    }
+
+    /** Stores the true-position key of {@code position} (heads consecutive) in its ring slot {@code position % slots}. */
+    void putRingKey(int layer, int position, float[] src, int srcOffset) {
+        int slot = position % ringSlots;
+        for (int h = 0; h < kvHeads; h++) {
+            System.arraycopy(src, srcOffset + h * headDim, ring[layer], ringOffset(h, slot), headDim);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.longlm.model;
+
+import dev.longlm.attention.LlamaCppGroupedPositions;
+import dev.longlm.attention.LlamaCppRegrouping;
+import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.Rope;
+import dev.longlm.backend.Backend;
+import dev.longlm.backend.KvStore;
+
+/**
+ * One sequence being processed: its key/value store (which fixes its length), its position scheme, the
+ * RoPE its keys and queries are rotated with (the sequence's, not the model's: a frequency method or
+ * dynamic NTK changes it per sequence), and, under llama.cpp's approximation, its regrouping state.
+ */
+public final class Sequence {
+    private final KvStore store;
+    private final PositionScheme scheme;
+    private final LlamaCppRegrouping regrouping;
+    private final int capacity;
+    private Rope rope;
+
+    /**
+     * A sequence of up to {@code capacity} positions over {@code store} (which may hold more), emptied and
+     * sized for the scheme's ring.
+     */
+    public Sequence(KvStore store, PositionScheme scheme, Rope rope, int capacity) {
+        if (capacity < 1 || capacity > store.shape().capacity()) {
+            throw new IllegalArgumentException("a sequence of " + capacity + " positions in a store of " + store.shape().capacity());
+        }
+        this.store = store;
+        this.capacity = capacity;
+        this.scheme = scheme;
+        this.rope = rope;
+        this.regrouping = scheme instanceof LlamaCppGroupedPositions g ? new LlamaCppRegrouping(g) : null;
+        store.reset(scheme.ringSlots());
+    }
+
+    public KvStore store() {
+        return store;
+    }
+
+    public PositionScheme scheme() {
+        return scheme;
+    }
+
+    public Rope rope() {
+        return rope;
+    }
+
+    /** Rotations from now on use {@code rope} (dynamic NTK recomputes it as the sequence grows). */
+    public void useRope(Rope rope) {
+        this.rope = rope;
+    }
+
+    public int length() {
+        return store.length();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** What is subtracted from a token's index to give its RoPE position (non-zero only under llama.cpp's regrouping). */
+    int positionOffset() {
+        return regrouping == null ? 0 : regrouping.positionOffset();
+    }
+
+    /** Before a decode call: llama.cpp's regrouping of cached keys, with {@code keyRope} (the model's RoPE). */
+    public void beforeDecodeCall(Backend backend, Rope keyRope) {
+        if (regrouping != null) {
+            regrouping.beforeDecode(length(), (from, deltas) -> backend.rotateStoredKeys(store, keyRope, from, deltas));
+        }
+    }
+
+    /** Empties the sequence (and any regrouping state). */
+    public void clear() {
+        store.reset(scheme.ringSlots());
+        if (regrouping != null) {
+            regrouping.reset();
+        }
+    }
+}
