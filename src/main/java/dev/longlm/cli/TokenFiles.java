@@ -2,8 +2,6 @@ package dev.longlm.cli;
 
 import dev.longlm.InputException;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Reads whitespace-separated token ids, checking each against the vocabulary. */

@@ -1,7 +1,6 @@
 package dev.longlm.chat;
 
 import dev.longlm.attention.PositionScheme;
-import dev.longlm.attention.SelfExtend;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
@@ -10,7 +9,6 @@ import dev.longlm.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -71,6 +71,34 @@ class ArchitectureBehaviourTest {
         }
     }
 
+    /**
+     * Which schemes replace Mistral's every-layer window is decided by the scheme
+     * ({@link PositionScheme#replacesSlidingWindow}): the methods that extend the context (llama.cpp's
+     * Self-Extend approximation as much as the exact one) drop it; StreamingLLM, which keeps a window of
+     * its own, leaves the model's in place.
+     */
+    @Test
+    void contextExtendingSchemesReplaceMistralsWindowAndStreamingKeepsIt() throws IOException {
+        int[] tokens = TinyModels.tokens();
+        try (Model mistral = write("mistral-schemes", TinyModels.MISTRAL); Model llama = write("llama-schemes", TinyModels.LLAMA)) {
+            PositionScheme approximation = new dev.longlm.attention.LlamaCppGroupedPositions(4, 16);
+            float[][] approxMistral = logits(mistral, approximation, 64, tokens);
+            float[][] approxLlama = logits(llama, approximation, 64, tokens);
+            for (int p = 0; p < tokens.length; p++) {
+                assertTrue(maxDifference(approxLlama[p], approxMistral[p]) < 1e-5, "llama.cpp approximation, position " + p);
+            }
+            PositionScheme streaming = new dev.longlm.attention.StreamingWindow(2, 40);
+            float[][] streamMistral = logits(mistral, streaming, 64, tokens);
+            float[][] streamLlama = logits(llama, streaming, 64, tokens);
+            for (int p = 0; p < 16; p++) {
+                assertTrue(maxDifference(streamLlama[p], streamMistral[p]) < 1e-5, "streaming, position " + p + " inside both windows");
+            }
+            for (int p = 17; p < tokens.length; p++) {
+                assertTrue(maxDifference(streamLlama[p], streamMistral[p]) > 1e-3, "streaming keeps Mistral's window at position " + p);
+            }
+        }
+    }
+
     @Test
     void qwen2SelfExtendIsChunkingInvariantAndPlainWithinTheWindow() throws IOException {
         int[] tokens = TinyModels.tokens();

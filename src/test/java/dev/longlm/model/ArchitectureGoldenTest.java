@@ -1,11 +1,11 @@
 package dev.longlm.model;
 
-import dev.longlm.attention.PositionScheme;
 import dev.longlm.generate.Session;
 import dev.longlm.gguf.GgmlType;
 import dev.longlm.backend.cpu.FloatArrays;
-import dev.longlm.backend.cpu.CpuBackend;
-import org.junit.jupiter.api.AfterAll;
+import dev.longlm.backend.Backend;
+import dev.longlm.backend.TestBackends;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,35 +44,30 @@ class ArchitectureGoldenTest {
      * reordering can push a quantized case past 5e-3; the F32 cases (no rounding) are the exact check.
      */
     static final Map<String, Double> UNEXPLAINED = Map.of("llama-gqa-q8_0", 0.1, "gemma", 0.05, "llama-gqa-q4_k_m", 0.2);
-    private static final CpuBackend CPU = new CpuBackend(2);
-
     @TempDir
     static Path dir;
 
-    @AfterAll
-    static void closePool() {
-        CPU.close();
-    }
-
-    static List<TinyModels.Case> cases() {
-        return TinyModels.CASES;
+    /** Every case on every backend of this machine (the whole forward pass in the cross-backend harness). */
+    static Stream<Arguments> cases() {
+        return TestBackends.available().stream().flatMap(b -> TinyModels.CASES.stream().map(c -> Arguments.of(b, c)));
     }
 
     /**
      * The engine as it runs: like llama.cpp's CPU backend, it rounds the inputs of quantized weights
      * to 8-bit blocks (see {@link dev.longlm.backend.cpu.ActivationFormat}), so the engines agree within 5e-3.
      */
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
-    void logProbabilitiesEqualLlamaCpp(TinyModels.Case c) throws IOException {
-        double worst = maxDifference(c);
-        System.out.printf("%-24s max |Δ logprob| vs llama.cpp = %.2e%n", c.name(), worst);
-        double tolerance = UNEXPLAINED.getOrDefault(c.name(), TOLERANCE);
+    void logProbabilitiesEqualLlamaCpp(TestBackends backend, TinyModels.Case c) throws IOException {
+        double worst = maxDifference(backend.backend(), c);
+        System.out.printf("%-24s max |Δ logprob| vs llama.cpp = %.2e%s%n", c.name(), worst,
+                backend.name().equals("cpu") ? "" : " (" + backend.name() + ")");
+        double tolerance = Math.max(backend.logprobTolerance(), UNEXPLAINED.getOrDefault(c.name(), TOLERANCE));
         assertTrue(worst <= tolerance, c.name() + ": max |Δ logprob| " + worst + " > " + tolerance);
     }
 
-    private static double maxDifference(TinyModels.Case c) throws IOException {
-        Path file = dir.resolve(c.fileName());
+    private static double maxDifference(Backend backend, TinyModels.Case c) throws IOException {
+        Path file = dir.resolve(backend.hashCode() + "-" + c.fileName());
         Map<String, GgmlType> types = null;
         List<String> manifest = null;
         if (c.typesResource() != null) {
@@ -92,7 +88,7 @@ class ArchitectureGoldenTest {
         try (Model model = Model.load(file)) {
             int vocab = model.config().vocabSize();
             float[][] logProbs = new float[tokens.length][];
-            Session session = new Session(model, CPU, dev.longlm.attention.ContextMethod.none(), c.context(), 64);
+            Session session = new Session(model, backend, dev.longlm.attention.ContextMethod.none(), c.context(), 64);
             session.appendScoring(tokens, 0, tokens.length, (i, logits, offset) -> {
                 double lse = FloatArrays.logSumExp(logits, offset, vocab);
                 float[] row = new float[vocab];

@@ -16,7 +16,6 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import dev.longlm.attention.PositionScheme;
-import dev.longlm.attention.SelfExtend;
 import dev.longlm.generate.Generator;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;

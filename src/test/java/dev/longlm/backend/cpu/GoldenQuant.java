@@ -13,14 +13,14 @@ import java.util.Locale;
  * Golden fixtures written by tools/golden/ggml_quant_fixtures.c from ggml itself: 5 input rows of
  * 512 floats, and for each type ggml's quantized bytes and ggml's dequantization of them.
  */
-record GoldenQuant(GgmlType type, float[] input, byte[] quantized, float[] dequantized) {
-    static final int ROWS = 5;
-    static final int COLS = 512;
+public record GoldenQuant(GgmlType type, float[] input, byte[] quantized, float[] dequantized) {
+    public static final int ROWS = 5;
+    public static final int COLS = 512;
 
-    static final GgmlType[] TYPES = {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
+    public static final GgmlType[] TYPES = {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
             GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
 
-    static GoldenQuant load(GgmlType type) {
+    public static GoldenQuant load(GgmlType type) {
         String name = type.name().toLowerCase(Locale.ROOT);
         return new GoldenQuant(type, floats(read("input.f32")), read(name + ".bin"), floats(read(name + ".deq.f32")));
     }
