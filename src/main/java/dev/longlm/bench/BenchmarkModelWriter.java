@@ -50,6 +50,9 @@ public final class BenchmarkModelWriter {
         int kv = m.kvHeads() * m.headDim();
         w.addTensor("token_embd.weight", new long[]{m.dim(), m.vocab()}, GgmlType.F16, random((long) m.dim() * m.vocab(), table, seeds.nextLong()));
         w.addTensor("output_norm.weight", new long[]{m.dim()}, ones(m.dim()));
+        if (!m.tiedEmbeddings()) {
+            w.addTensor("output.weight", new long[]{m.dim(), m.vocab()}, GgmlType.F16, random((long) m.dim() * m.vocab(), table, seeds.nextLong()));
+        }
         for (int l = 0; l < m.layers(); l++) {
             String b = "blk." + l + ".";
             w.addTensor(b + "attn_norm.weight", new long[]{m.dim()}, ones(m.dim()));

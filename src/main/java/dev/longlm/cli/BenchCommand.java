@@ -103,10 +103,14 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "write-model", mixinStandardHelpOptions = true,
-            description = "Write an F16 model with random weights and exactly Llama-3.2-1B's shape, for speed measurements.")
+            description = "Write an F16 model with random weights and exactly Llama-3.2-1B's or Llama-3.1-8B's shape, for speed measurements.")
     static final class WriteModel implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "OUT", description = "GGUF file to write (about 2.5 GB)")
+        @Parameters(index = "0", paramLabel = "OUT", description = "GGUF file to write (about 2.5 GB for 1b, 16 GB for 8b)")
         Path output;
+
+        @Option(names = "--shape", paramLabel = "1b|8b", defaultValue = "1b",
+                description = "Llama-3.2-1B (default) or Llama-3.1-8B")
+        String shape;
 
         @Option(names = "--vocab", paramLabel = "FILE", required = true,
                 description = "GGUF file whose tokenizer.* metadata (128256 tokens) is copied, e.g. ggml-vocab-llama-bpe.gguf")
@@ -121,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             long start = System.nanoTime();
-            BenchmarkModelWriter.write(BenchmarkModel.LLAMA_3_2_1B, vocab, output, seed);
+            BenchmarkModelWriter.write(BenchmarkModel.named(shape), vocab, output, seed);
             System.err.printf("longlm: wrote %s in %.1f s%n", output, (System.nanoTime() - start) / 1e9);
             return 0;
         }
