@@ -25,6 +25,12 @@ public interface Backend extends AutoCloseable {
     /** A new activation buffer of {@code rows × width} floats. */
     Tensor tensor(int rows, int width);
 
+    /** A new table of RoPE positions for up to {@code rows} rows. */
+    Positions positions(int rows);
+
+    /** Makes the first {@code rows} host values of {@code positions} visible to the kernels (after they change). */
+    void upload(Positions positions, int rows);
+
     /** A new key/value store, memory checked before it is claimed. */
     KvStore kvStore(KvShape shape);
 
@@ -65,9 +71,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Rotates the head vectors of rows {@code [row, row+n)} of {@code src} with {@code rope}, row r to
-     * {@code positions[r]}, into the same rows of {@code dst}; in place allowed.
+     * position r of the uploaded {@code positions}, into the same rows of {@code dst}; in place allowed.
      */
-    void rope(Rope rope, Tensor src, Tensor dst, int row, int n, double[] positions);
+    void rope(Rope rope, Tensor src, Tensor dst, int row, int n, Positions positions);
 
     /** Stores rows {@code [row, row+n)} of {@code keys} and {@code values} (already rotated) at positions {@code position …}. */
     void storeKv(KvStore store, int layer, Tensor keys, Tensor values, int row, int n, int position);

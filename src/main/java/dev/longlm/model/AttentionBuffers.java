@@ -1,22 +1,32 @@
 package dev.longlm.model;
 
 import dev.longlm.backend.Backend;
+import dev.longlm.backend.Positions;
 import dev.longlm.backend.Tensor;
 
 /**
- * The inputs, scratch and output of one attention step for up to {@code rows} rows, and the host-side
- * RoPE positions of each row (stored key, query at its true or renumbered position, far query, true key).
+ * The inputs, scratch and output of one attention step for up to {@code rows} rows, and the RoPE
+ * positions of each row (stored key, query at its true or renumbered position, far query, true key).
  *
  * @param keys       the batch's raw keys, rotated in place to their true positions when the scheme keeps a ring
  * @param storedKeys the batch's keys rotated to their stored positions
  */
 public record AttentionBuffers(Tensor queries, Tensor farQueries, Tensor keys, Tensor storedKeys, Tensor values,
-                               Tensor out, double[] storedKeyPositions, double[] queryPositions,
-                               double[] farQueryPositions, double[] trueKeyPositions) {
+                               Tensor out, Positions storedKeyPositions, Positions queryPositions,
+                               Positions farQueryPositions, Positions trueKeyPositions) {
 
     public static AttentionBuffers allocate(Backend backend, int rows, int queryDim, int kvDim) {
         return new AttentionBuffers(backend.tensor(rows, queryDim), backend.tensor(rows, queryDim),
                 backend.tensor(rows, kvDim), backend.tensor(rows, kvDim), backend.tensor(rows, kvDim),
-                backend.tensor(rows, queryDim), new double[rows], new double[rows], new double[rows], new double[rows]);
+                backend.tensor(rows, queryDim), backend.positions(rows), backend.positions(rows), backend.positions(rows),
+                backend.positions(rows));
+    }
+
+    /** Makes the positions of the first {@code rows} rows visible to the backend's kernels, once per forward pass. */
+    public void uploadPositions(Backend backend, int rows) {
+        backend.upload(storedKeyPositions, rows);
+        backend.upload(queryPositions, rows);
+        backend.upload(farQueryPositions, rows);
+        backend.upload(trueKeyPositions, rows);
     }
 }

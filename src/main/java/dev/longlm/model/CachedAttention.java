@@ -22,14 +22,17 @@ public final class CachedAttention {
         this.softCap = softCap;
     }
 
-    /** Sets the RoPE positions of buffer row {@code row}, which holds the token at index {@code p} of {@code sequence}. */
+    /**
+     * Sets the RoPE positions of buffer row {@code row}, which holds the token at index {@code p} of
+     * {@code sequence}; {@link AttentionBuffers#uploadPositions} then hands them to the backend.
+     */
     public static void setPositions(Sequence sequence, int p, int row, AttentionBuffers b) {
         PositionScheme scheme = sequence.scheme();
         int position = p - sequence.positionOffset();
-        b.storedKeyPositions()[row] = scheme.storedKeyPosition(position);
-        b.queryPositions()[row] = position;
-        b.farQueryPositions()[row] = scheme.farQueryPosition(position);
-        b.trueKeyPositions()[row] = position;
+        b.storedKeyPositions().host()[row] = scheme.storedKeyPosition(position);
+        b.queryPositions().host()[row] = position;
+        b.farQueryPositions().host()[row] = scheme.farQueryPosition(position);
+        b.trueKeyPositions().host()[row] = position;
     }
 
     /**

@@ -63,6 +63,7 @@ public final class Transformer {
         for (int i = 0; i < n; i++) {
             CachedAttention.setPositions(sequence, start + i, i, state.attention);
         }
+        state.attention.uploadPositions(backend, n);
         runLayers(n, state, layer -> attention.forward(layer, sequence, state.attention, 0, n, start, span(layer, sequence)));
         sequence.store().setLength(start + n);
         int first = state.allLogits ? 0 : n - 1;
@@ -99,6 +100,7 @@ public final class Transformer {
             tokens[i] = rows.get(i).token();
             CachedAttention.setPositions(s, s.length(), i, state.attention);
         }
+        state.attention.uploadPositions(backend, n);
         backend.embed(weights.tokenEmbedding(), tokens, 0, n, state.residual);
         runLayers(n, state, layer -> {
             for (int i = 0; i < n; i++) {

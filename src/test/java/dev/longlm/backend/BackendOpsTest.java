@@ -275,9 +275,12 @@ class BackendOpsTest {
                 Rope rope = new Rope(headDim, rotary, layout, invFreq, 1.125f);
                 float[] x = random(rnd, n * heads * headDim, 1);
                 double[] positions = {0, 1, 5, 200.5, 1e5 + 0.25, 3, 77};
+                Positions table = backend.positions(n);
+                System.arraycopy(positions, 0, table.host(), 0, n);
+                backend.upload(table, n);
                 Tensor src = upload(backend, x, n, heads * headDim);
                 Tensor dst = backend.tensor(n, heads * headDim);
-                backend.rope(rope, src, dst, 1, n - 1, positions);
+                backend.rope(rope, src, dst, 1, n - 1, table);
                 float[] out = download(backend, dst, n);
                 for (int i = 1; i < n; i++) {
                     for (int h = 0; h < heads; h++) {
@@ -385,6 +388,7 @@ class BackendOpsTest {
             for (int i = 0; i < n - 1; i++) {
                 CachedAttention.setPositions(sequence, i, i, buf);
             }
+            buf.uploadPositions(backend, n - 1);
             attention.forward(0, sequence, buf, 0, n - 1, 0, Integer.MAX_VALUE);
             store.setLength(n - 1);
             backend.rotateStoredKeys(store, rope, 5, deltas);
@@ -392,6 +396,7 @@ class BackendOpsTest {
             backend.write(java.util.Arrays.copyOfRange(k, (n - 1) * kvHeads * headDim, n * kvHeads * headDim), buf.keys(), 1);
             backend.write(java.util.Arrays.copyOfRange(v, (n - 1) * kvHeads * headDim, n * kvHeads * headDim), buf.values(), 1);
             CachedAttention.setPositions(sequence, n - 1, 0, buf);
+            buf.uploadPositions(backend, 1);
             attention.forward(0, sequence, buf, 0, 1, n - 1, Integer.MAX_VALUE);
             float[] actual = download(backend, buf.out(), 1);
             double[] expected = NaiveAttention.attend(q, k, v, n, heads, kvHeads, headDim, headDim, RopeLayout.NEOX,

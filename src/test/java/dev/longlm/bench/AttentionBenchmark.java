@@ -122,6 +122,7 @@ public class AttentionBenchmark {
         for (int i = 0; i < rows; i++) {
             CachedAttention.setPositions(sequence, start + i, i, buffers);
         }
+        buffers.uploadPositions(backend, rows);
     }
 
     private static float[] random(Random rnd, int n) {

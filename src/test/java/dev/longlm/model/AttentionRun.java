@@ -33,6 +33,7 @@ public final class AttentionRun {
                 for (int i = 0; i < m; i++) {
                     CachedAttention.setPositions(sequence, start + i, i, b);
                 }
+                b.uploadPositions(backend, m);
                 attention.forward(0, sequence, b, 0, m, start, span);
                 store.setLength(start + m);
                 System.arraycopy(backend.read(b.out(), m), 0, out, start * qDim, m * qDim);

@@ -5,6 +5,7 @@ import dev.longlm.attention.Rope;
 import dev.longlm.backend.Backend;
 import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
+import dev.longlm.backend.Positions;
 import dev.longlm.backend.Tensor;
 import dev.longlm.backend.WeightSet;
 import dev.longlm.tensor.TensorData;
@@ -69,6 +70,19 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor tensor(int rows, int width) {
         return new CpuTensor(rows, width);
+    }
+
+    /** Positions on the host are already where the CPU kernels read them. */
+    private record HostPositions(double[] host) implements Positions {
+    }
+
+    @Override
+    public Positions positions(int rows) {
+        return new HostPositions(new double[rows]);
+    }
+
+    @Override
+    public void upload(Positions positions, int rows) {
     }
 
     @Override
@@ -189,12 +203,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rope(Rope rope, Tensor src, Tensor dst, int row, int n, double[] positions) {
+    public void rope(Rope rope, Tensor src, Tensor dst, int row, int n, Positions positions) {
         CpuTensor s = host(src);
         CpuTensor d = host(dst);
+        double[] at = positions.host();
         int heads = s.width() / rope.headDim();
         for (int r = row; r < row + n; r++) {
-            rope.rotate(s.data(), s.offset(r), d.data(), d.offset(r), heads, positions[r]);
+            rope.rotate(s.data(), s.offset(r), d.data(), d.offset(r), heads, at[r]);
         }
     }
 
