@@ -20,11 +20,12 @@ public record DeviceInfo(int ordinal, String name, ComputeCapability computeCapa
                          int driverVersion, Optional<String> driverRelease, Path driverLibrary,
                          CudaLibraries libraries, int cublasVersion, String nvrtcVersion, CompileTarget compileTarget) {
 
-    private static final Pattern KERNEL_MODULE = Pattern.compile("Kernel Module\\s+(\\d+(?:\\.\\d+)+)");
+    private static final Pattern KERNEL_MODULE = Pattern.compile("NVRM version:.*?\\s(\\d+\\.\\d+(?:\\.\\d+)?)(?:\\s|$)");
 
     /**
      * The driver release from the text of {@code /proc/driver/nvidia/version}
-     * ({@code NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  ...}); empty where absent (WSL).
+     * ({@code NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  ...}, or {@code ... Open Kernel
+     * Module for x86_64  580.95.05 ...}); empty where absent (WSL).
      */
     public static Optional<String> driverRelease(String procVersionText) {
         Matcher m = KERNEL_MODULE.matcher(procVersionText);
