@@ -12,9 +12,9 @@ import java.util.Optional;
 
 /**
  * One GPU opened for the engine: the driver, the device's primary context (current on the thread
- * that opened it), one stream, a cuBLAS handle on that stream, the kernel compiler, and an
- * allocator that checks free memory before it allocates and frees whatever is left at
- * {@link #close()}.
+ * that opened it), one stream, a cuBLAS handle on that stream (with its own workspace, so GEMMs can
+ * be captured into graphs), the kernel compiler, and an allocator that checks free memory before it
+ * allocates and frees whatever is left at {@link #close()}.
  * <pre>{@code
  * try (CudaDevice gpu = CudaDevice.open(0)) {
  *     DeviceMemory x = gpu.allocate("activations", bytes);
@@ -75,6 +75,20 @@ public final class CudaDevice implements AutoCloseable {
         }
         this.stream = createdStream;
         this.cublas = createdCublas;
+        try {
+            cublas.setWorkspace(allocate("cuBLAS workspace", cublasWorkspaceBytes(info.computeCapability())));
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * The workspace NVIDIA recommends for {@code cublasSetWorkspace}: 32 MiB on Hopper and newer,
+     * 4 MiB before. A fixed workspace lets GEMMs be captured into graphs without cuBLAS allocating.
+     */
+    static long cublasWorkspaceBytes(ComputeCapability cc) {
+        return cc.major() >= 9 ? 32L << 20 : 4L << 20;
     }
 
     /** Opens GPU {@code ordinal} with the libraries found on this system and the default kernel cache. */
