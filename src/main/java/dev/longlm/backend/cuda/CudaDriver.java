@@ -5,6 +5,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -513,7 +514,9 @@ public final class CudaDriver {
 
     /**
      * The sizes in bytes of a kernel's parameters, in order, from {@code cuFuncGetParamInfo}
-     * (drivers for CUDA 12.4 and newer); empty where the driver lacks it.
+     * (drivers for CUDA 12.4 and newer): queried by index until the driver answers
+     * {@code CUDA_ERROR_INVALID_VALUE}, one past the last. Empty where the driver lacks the function
+     * or cannot answer for this kernel, since launches work without it.
      */
     public Optional<int[]> parameterSizes(long function) {
         if (cuFuncGetParamInfo.isEmpty()) {
@@ -529,8 +532,10 @@ public final class CudaDriver {
                 if (r == CUDA_ERROR_INVALID_VALUE) {
                     return Optional.of(sizes);
                 }
-                check(r, "cuFuncGetParamInfo");
-                sizes = java.util.Arrays.copyOf(sizes, sizes.length + 1);
+                if (r != CUDA_SUCCESS) {
+                    return Optional.empty();
+                }
+                sizes = Arrays.copyOf(sizes, sizes.length + 1);
                 sizes[sizes.length - 1] = (int) size.get(JAVA_LONG, 0);
             }
         } catch (Throwable t) {

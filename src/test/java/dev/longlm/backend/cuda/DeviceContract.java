@@ -29,7 +29,8 @@ abstract class DeviceContract {
         assertTrue(info.driverVersion() >= 12000, "driver " + info.driverVersion());
         MemoryStatus memory = device().memory();
         assertTrue(memory.free() > 0 && memory.free() <= memory.total(), memory.toString());
-        assertEquals(info.totalMemory(), memory.total());
+        // cuMemGetInfo's total is what the context can use: at most the device's, and nearly all of it.
+        assertTrue(memory.total() <= info.totalMemory() && memory.total() > info.totalMemory() * 0.9, memory.toString());
         List<String> lines = info.describe(memory);
         assertTrue(lines.getFirst().startsWith("GPU 0: " + info.name() + ", compute "), lines.getFirst());
         assertEquals(6, lines.size());

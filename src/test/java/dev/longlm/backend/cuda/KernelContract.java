@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -27,6 +29,9 @@ abstract class KernelContract {
 
     /** The test kernels, compiled once per device. */
     abstract CudaModule kernels();
+
+    /** The folder of the device's kernel cache. */
+    abstract Path cacheFolder();
 
     static float[] randomFloats(int n, long seed) {
         Random random = new Random(seed);
@@ -148,10 +153,10 @@ abstract class KernelContract {
         assertFalse(compiler.compile("cached.cu", source, List.of("-DCACHE_TEST=2")).fromCache());
         CudaModule loaded = device().loadModule("cached.cu", second.image());
         assertEquals("cached", loaded.function("cached").name());
-        assertTrue(Files.list(cacheFolder()).anyMatch(f -> f.getFileName().toString().startsWith("cached.cu-")));
+        try (var files = Files.list(cacheFolder())) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("cached.cu-sm_")));
+        }
     }
-
-    abstract java.nio.file.Path cacheFolder();
 
     @Test
     void replaysACapturedGraph() {
@@ -177,7 +182,7 @@ abstract class KernelContract {
                 }
                 gpu.synchronize();
                 float[] expected = new float[n];
-                java.util.Arrays.fill(expected, 6f);
+                Arrays.fill(expected, 6f);
                 assertArrayEquals(expected, download(gpu, y));
                 assertArrayEquals(expected, download(gpu, z));
             }
