@@ -1,0 +1,37 @@
+package dev.longlm.backend.cuda;
+
+/**
+ * An executable CUDA graph ({@code CUgraphExec}) made by {@link CudaStream#capture}: the captured
+ * launches, copies and GEMMs replayed by one call, with the arguments they had when captured.
+ * Replaying a decode step this way costs one launch instead of one per kernel.
+ */
+public final class CudaGraph implements AutoCloseable {
+    private final CudaDriver driver;
+    private final long exec;
+    private final CudaStream stream;
+    private boolean closed;
+
+    CudaGraph(CudaDriver driver, long exec, CudaStream stream) {
+        this.driver = driver;
+        this.exec = exec;
+        this.stream = stream;
+    }
+
+    /** Queues one replay on the stream it was captured from. */
+    public void launch() {
+        launch(stream);
+    }
+
+    /** Queues one replay on {@code on}. */
+    public void launch(CudaStream on) {
+        driver.launchGraph(exec, on.handle());
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            driver.destroyGraphExec(exec);
+        }
+    }
+}
