@@ -5,7 +5,11 @@ package dev.longlm.backend;
  * backend's kernels once per forward pass with {@link Backend#upload(Positions, int)}, and read by every
  * layer's {@link Backend#rope} (positions are the same in every layer, so a GPU copies them once).
  */
-public interface Positions {
+public interface Positions extends AutoCloseable {
     /** The host-side values, one per row. */
     double[] host();
+
+    @Override
+    default void close() {
+    }
 }

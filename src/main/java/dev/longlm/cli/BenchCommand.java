@@ -62,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
             var settings = new SpeedBenchmark.Settings(promptTokens, genTokens, repetitions, depth, batch, method);
             SpeedBenchmark.Result r = SpeedBenchmark.run(model, backend, settings);
             if (json) {
-                System.out.println(json(r, settings, modelOptions.threadCount()));
+                System.out.println(json(r, settings, modelOptions.threadCount(), backend.describe()));
             } else {
                 String file = modelOptions.modelPath().getFileName().toString();
                 System.err.println(backend.describe());
@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.2f ± %.2f", s.mean(), s.sd());
     }
 
-    private static String json(SpeedBenchmark.Result r, SpeedBenchmark.Settings s, int threads) {
+    private static String json(SpeedBenchmark.Result r, SpeedBenchmark.Settings s, int threads, String backend) {
         StringBuilder b = new StringBuilder("{");
         if (r.promptTokensPerSecond() != null) {
             b.append(String.format(Locale.ROOT, "\"prompt_tokens_per_s\": %.3f, \"prompt_tokens_per_s_sd\": %.3f, ",
@@ -96,9 +96,9 @@ final class BenchCommand implements Callable<Integer> {
                     r.genTokensPerSecond().mean(), r.genTokensPerSecond().sd()));
         }
         b.append(String.format(Locale.ROOT, "\"n_prompt\": %d, \"n_gen\": %d, \"repetitions\": %d, \"ctx_depth\": %d, "
-                        + "\"batch\": %d, \"threads\": %d, \"method\": \"%s\", \"kernels\": \"%s\"}",
+                        + "\"batch\": %d, \"threads\": %d, \"method\": \"%s\", \"kernels\": \"%s\", \"backend\": \"%s\"}",
                 s.promptTokens(), s.genTokens(), s.repetitions(), s.depth(), s.batch(), threads,
-                s.method().describe().replace("\"", "'"), WeightMatrices.kernels()));
+                s.method().describe().replace("\"", "'"), WeightMatrices.kernels(), backend.replace("\"", "'")));
         return b.toString();
     }
 

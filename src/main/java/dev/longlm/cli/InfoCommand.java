@@ -46,6 +46,12 @@ final class InfoCommand implements Callable<Integer> {
             }
             System.out.printf("parameters      %.2f M in %d tensors%n", params / 1e6, f.tensorList().size());
             byType.forEach((type, a) -> System.out.printf("  %-6s %4d tensors %10.2f M values %9.2f MB%n", type, a[0], a[1] / 1e6, a[2] / 1e6));
+            if (!modelOptions.deviceName().equalsIgnoreCase("cpu")) {
+                try (var backend = modelOptions.openBackend()) {
+                    backend.load(model.weights().weightSet());
+                    System.out.printf("device          %s%n", backend.describe());
+                }
+            }
         }
         return 0;
     }

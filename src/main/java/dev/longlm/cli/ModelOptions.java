@@ -23,9 +23,31 @@ final class ModelOptions {
     @Option(names = "--verbose", description = "print stack traces and extra diagnostics")
     boolean verbose;
 
-    /** The backend the commands run on (the CPU with {@link #threadCount()} threads). */
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "where the model runs (default: cpu); cuda = everything on GPU 0")
+    String device;
+
+    @Option(names = {"-ngl", "--n-gpu-layers", "--gpu-layers"}, paramLabel = "N",
+            description = "llama.cpp's flag: any N > 0 runs the whole model on the GPU (--device cuda); 0 keeps it on the CPU")
+    Integer gpuLayers;
+
+    @Option(names = {"--kv-type", "-ctk", "--cache-type-k"}, paramLabel = "f16|f32", defaultValue = "f16",
+            description = "GPU KV cache element type (default ${DEFAULT-VALUE}; the CPU keeps F32)")
+    String kvType;
+
+    /** The device the flags name: --device, else -ngl (N > 0: cuda), else the CPU. */
+    String deviceName() {
+        if (device != null && gpuLayers != null && (gpuLayers > 0) != !device.equalsIgnoreCase("cpu")) {
+            throw new dev.longlm.InputException("--device " + device + " contradicts -ngl " + gpuLayers + "; give one of them");
+        }
+        if (gpuLayers != null && gpuLayers < 0) {
+            throw new dev.longlm.InputException("-ngl must be >= 0, got " + gpuLayers);
+        }
+        return device != null ? device : gpuLayers != null && gpuLayers > 0 ? "cuda" : "cpu";
+    }
+
+    /** The backend the commands run on: the CPU with {@link #threadCount()} threads, or a GPU. */
     dev.longlm.backend.Backend openBackend() {
-        return dev.longlm.generate.Devices.open("cpu", threadCount());
+        return dev.longlm.generate.Devices.open(deviceName(), threadCount(), kvType);
     }
 
     Path modelPath() {

@@ -34,12 +34,13 @@ public final class PasskeyEval {
         List<PasskeyAnswer> answers = new ArrayList<>(prompts.size());
         long[] done = {0};
         for (PasskeyPrompt prompt : prompts) {
-            Session session = Session.create(model, backend, method, length);
-            long base = done[0];
-            int[] generated = Greedy.generate(session, model.tokenizer(), prompt.tokens(), prompt.answerTokens(),
-                    progress == null ? null : n -> progress.accept((int) (base + n)));
-            done[0] += prompt.tokens().length;
-            answers.add(PasskeyAnswer.judge(prompt, model.tokenizer().decode(generated)));
+            try (Session session = Session.create(model, backend, method, length)) {
+                long base = done[0];
+                int[] generated = Greedy.generate(session, model.tokenizer(), prompt.tokens(), prompt.answerTokens(),
+                        progress == null ? null : n -> progress.accept((int) (base + n)));
+                done[0] += prompt.tokens().length;
+                answers.add(PasskeyAnswer.judge(prompt, model.tokenizer().decode(generated)));
+            }
         }
         return new Cell(length, method, answers);
     }

@@ -47,15 +47,16 @@ public final class PerplexityEval {
             if (protocol.bosPerWindow()) {
                 window[0] = model.tokenizer().bosId();
             }
-            Session session = Session.create(model, backend, method, window.length - 1);
             int base = w * length;
-            // Position i's logits predict window[i + 1]; the last token is only a target.
-            session.appendScoring(window, 0, window.length - 1, (i, logits, offset) -> {
-                if (i >= first) {
-                    nll[0] -= logits[offset + window[i + 1]] - FloatArrays.logSumExp(logits, offset, vocab);
-                    count[0]++;
-                }
-            }, progress == null ? null : n -> progress.accept(base + n));
+            try (Session session = Session.create(model, backend, method, window.length - 1)) {
+                // Position i's logits predict window[i + 1]; the last token is only a target.
+                session.appendScoring(window, 0, window.length - 1, (i, logits, offset) -> {
+                    if (i >= first) {
+                        nll[0] -= logits[offset + window[i + 1]] - FloatArrays.logSumExp(logits, offset, vocab);
+                        count[0]++;
+                    }
+                }, progress == null ? null : n -> progress.accept(base + n));
+            }
         }
         return new Cell(length, method, windows, nll[0], count[0]);
     }

@@ -16,7 +16,7 @@ import java.util.List;
  * each gets the logits its own {@link Session#decode} would give. Not thread-safe: one decoder per
  * decoding thread.
  */
-public final class BatchDecoder {
+public final class BatchDecoder implements AutoCloseable {
     private final Transformer transformer;
     private final InferenceState state;
     private final int vocabSize;
@@ -56,6 +56,11 @@ public final class BatchDecoder {
             rows.add(session.nextDecodeRow(tokens[i]));
         }
         return transformer.decodeBatch(rows, state);
+    }
+
+    @Override
+    public void close() {
+        state.close();
     }
 
     /** Where session {@code i}'s logits start in {@link #decode}'s result. */

@@ -22,7 +22,7 @@ import java.util.function.IntConsumer;
  * any chunking gives the same cache and logits as appending all at once, because every position is
  * absolute.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
     /** Receives the logits predicting the token after position {@code index} (of the appended tokens). */
     @FunctionalInterface
     public interface LogitsConsumer {
@@ -34,6 +34,8 @@ public final class Session {
     private final Rope baseRope;
     private final Transformer transformer;
     private final Sequence sequence;
+    /** Whether the store was made for this session (and is freed with it) rather than lent by a pool. */
+    private final boolean ownsStore;
     private final int batchSize;
     /** Tokens per decode call (llama.cpp's -b); only llama.cpp's Self-Extend acts between calls. */
     private int decodeCallSize = LLAMACPP_DEFAULT_BATCH;
@@ -44,7 +46,8 @@ public final class Session {
 
     /** A session with a new KV store of {@code capacity} positions on {@code backend}. */
     public Session(Model model, Backend backend, ContextMethod method, int capacity, int batchSize) {
-        this(model, backend, method, backend.kvStore(shape(model.config(), capacity, method.positionScheme())), capacity, batchSize);
+        this(model, backend, method, backend.kvStore(shape(model.config(), capacity, method.positionScheme())), capacity, batchSize,
+                true);
     }
 
     /**
@@ -52,6 +55,12 @@ public final class Session {
      * server keeps one per slot), which is emptied. The store must belong to {@code backend}.
      */
     public Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize) {
+        this(model, backend, method, store, capacity, batchSize, false);
+    }
+
+    private Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize,
+                    boolean ownsStore) {
+        this.ownsStore = ownsStore;
         this.config = model.config();
         this.method = method;
         // The file's RoPE for this context (Phi-3 LongRoPE picks its factors by length), then the method's change.
@@ -205,6 +214,24 @@ public final class Session {
 
     public void clear() {
         sequence.clear();
+    }
+
+    /**
+     * Frees the session's buffers, and its store unless a pool lent it. On the CPU this only helps the
+     * garbage collector; on a GPU it returns device memory at once.
+     */
+    @Override
+    public void close() {
+        for (InferenceState state : new InferenceState[]{lastOnly, everyPosition}) {
+            if (state != null) {
+                state.close();
+            }
+        }
+        lastOnly = null;
+        everyPosition = null;
+        if (ownsStore) {
+            sequence.store().close();
+        }
     }
 
     private void checkRoom(int count) {

@@ -22,6 +22,18 @@ public record AttentionBuffers(Tensor queries, Tensor farQueries, Tensor keys, T
                 backend.positions(rows));
     }
 
+    /** Frees the buffers (at once on a GPU). */
+    public void close() {
+        for (AutoCloseable part : new AutoCloseable[]{queries, farQueries, keys, storedKeys, values, out,
+                storedKeyPositions, queryPositions, farQueryPositions, trueKeyPositions}) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** Makes the positions of the first {@code rows} rows visible to the backend's kernels, once per forward pass. */
     public void uploadPositions(Backend backend, int rows) {
         backend.upload(storedKeyPositions, rows);

@@ -8,7 +8,7 @@ import dev.longlm.backend.Tensor;
  * backend so that a forward pass allocates no buffers. Each tensor holds one row per position of the
  * batch.
  */
-public final class InferenceState {
+public final class InferenceState implements AutoCloseable {
     final int batchCapacity;
     final Tensor residual;       // x: the residual stream
     final Tensor normed;         // x after a norm
@@ -33,6 +33,15 @@ public final class InferenceState {
         up = backend.tensor(batchCapacity, c.ffnDim());
         logits = backend.tensor(allLogits ? batchCapacity : 1, c.vocabSize());
         tokens = new int[batchCapacity];
+    }
+
+    /** Frees the buffers (at once on a GPU; the CPU's go with the garbage collector). */
+    @Override
+    public void close() {
+        attention.close();
+        for (Tensor t : new Tensor[]{residual, normed, projected, gate, up, logits}) {
+            t.close();
+        }
     }
 
     public int batchCapacity() {

@@ -165,6 +165,9 @@ final class DecodeLoop implements Runnable {
 
     /** Frees the job's slot and returns its store to the idle ones. */
     private void release(GenerationJob job) {
+        if (job.session != null) {
+            job.session.close(); // its buffers; the store is the slot's and stays
+        }
         if (job.store != null) {
             idleStores.push(job.store);
             job.store = null;

@@ -1,0 +1,178 @@
+package dev.longlm.model;
+
+import dev.longlm.attention.ContextMethod;
+import dev.longlm.backend.Backend;
+import dev.longlm.backend.TestBackends;
+import dev.longlm.backend.cpu.CpuBackend;
+import dev.longlm.backend.cpu.FloatArrays;
+import dev.longlm.eval.Scorer;
+import dev.longlm.generate.Generator;
+import dev.longlm.generate.Sampler;
+import dev.longlm.generate.SamplingParameters;
+import dev.longlm.generate.Session;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Whole models on each GPU backend against the CPU backend (the reference): the bundled model's
+ * log-probabilities of real text, plain and under Self-Extend, prompt at once, chunked and token by
+ * token; greedy generation; and every architecture's random-weight model. Skipped, with the reason
+ * printed, where there is no GPU. The lines it prints make the GPU correctness table of docs/GPU.md.
+ */
+@Tag("gpu")
+class GpuModelTest {
+    private static final Path BUNDLED = Path.of("models/pd-llama-13m-ctx256-f16.gguf");
+    private static final Path GOLDEN = Path.of("src/test/resources/golden");
+    private static CpuBackend cpu;
+    private static List<TestBackends> gpus;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void backends() {
+        gpus = TestBackends.available().stream().filter(b -> !b.name().equals("cpu")).toList();
+        Assumptions.assumeFalse(gpus.isEmpty(), "no GPU backend on this machine (see the line printed above)");
+        cpu = new CpuBackend(2);
+    }
+
+    @AfterAll
+    static void close() {
+        if (cpu != null) {
+            cpu.close();
+        }
+    }
+
+    private static int[] tokens(Path file) throws IOException {
+        return Arrays.stream(Files.readString(file).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** Log-probability of each next token (index i: token i+1 given 0..i), appended in batches of {@code batch}. */
+    private static double[] logprobs(Model model, Backend backend, ContextMethod method, int[] tokens, int batch) {
+        int vocab = model.config().vocabSize();
+        double[] out = new double[tokens.length - 1];
+        try (Session session = new Session(model, backend, method, Scorer.positionsNeeded(tokens.length), batch)) {
+            session.appendScoring(tokens, 0, tokens.length - 1, (i, logits, offset) ->
+                    out[i] = logits[offset + tokens[i + 1]] - FloatArrays.logSumExp(logits, offset, vocab), null);
+        }
+        return out;
+    }
+
+    private static double maxDifference(double[] a, double[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    private static double tolerance(TestBackends gpu) {
+        return gpu.name().contains("f32") ? 1e-4 : 2e-3;
+    }
+
+    @Test
+    void bundledModelScoresLikeTheCpu() throws IOException {
+        int[] sherlock256 = tokens(GOLDEN.resolve("sherlock256.tokens"));
+        int[] sherlock1024 = tokens(GOLDEN.resolve("before-seam/sherlock1024.tokens"));
+        record Run(String name, ContextMethod method, int[] tokens) {
+        }
+        List<Run> runs = List.of(new Run("plain, 256 tokens", ContextMethod.none(), sherlock256),
+                new Run("self-extend G8 W64, 1024 tokens", ContextMethod.selfExtend(8, 64), sherlock1024),
+                new Run("self-extend G16 W64, 1024 tokens", ContextMethod.selfExtend(16, 64), sherlock1024),
+                new Run("self-extend G4 W32, 1024 tokens", ContextMethod.selfExtend(4, 32), Arrays.copyOf(sherlock1024, 900)));
+        try (Model model = Model.load(BUNDLED)) {
+            for (Run run : runs) {
+                double[] reference = logprobs(model, cpu, run.method(), run.tokens(), 64);
+                for (TestBackends gpu : gpus) {
+                    double[] atOnce = logprobs(model, gpu.backend(), run.method(), run.tokens(), 1024);
+                    double[] chunked = logprobs(model, gpu.backend(), run.method(), run.tokens(), 64);
+                    double[] oneByOne = logprobs(model, gpu.backend(), run.method(), run.tokens(), 1);
+                    double worst = Math.max(maxDifference(reference, atOnce),
+                            Math.max(maxDifference(reference, chunked), maxDifference(reference, oneByOne)));
+                    System.out.printf("GPU table | bundled f16 | %s | %s | max |Δ logprob| vs CPU %.2e (at once %.2e, "
+                                    + "chunks of 64 %.2e, token by token %.2e)%n", run.name(), gpu.name(), worst,
+                            maxDifference(reference, atOnce), maxDifference(reference, chunked), maxDifference(reference, oneByOne));
+                    assertTrue(worst <= tolerance(gpu), gpu.name() + " " + run.name() + ": " + worst);
+                    double chunking = Math.max(maxDifference(atOnce, chunked), maxDifference(atOnce, oneByOne));
+                    assertTrue(chunking <= tolerance(gpu), gpu.name() + " " + run.name() + " chunking changed results by " + chunking);
+                }
+            }
+        }
+    }
+
+    @Test
+    void greedyTokensEqualTheCpusOnThreePrompts() {
+        String[] prompts = {"Once upon a time", "The detective looked at the letter and said", "import os\nimport sys\n"};
+        try (Model model = Model.load(BUNDLED)) {
+            for (String prompt : prompts) {
+                int[] input = model.tokenizer().encode(prompt, true, false);
+                int[] expected = greedy(model, cpu, input);
+                for (TestBackends gpu : gpus) {
+                    int[] actual = greedy(model, gpu.backend(), input);
+                    int same = 0;
+                    while (same < expected.length && expected[same] == actual[same]) {
+                        same++;
+                    }
+                    System.out.printf("GPU table | greedy | \"%s\" | %s | %d of %d tokens identical%n",
+                            prompt.replace("\n", "\\n"), gpu.name(), same, expected.length);
+                    assertArrayEquals(expected, actual, gpu.name() + ": \"" + prompt + "\"");
+                }
+            }
+        }
+    }
+
+    private static int[] greedy(Model model, Backend backend, int[] prompt) {
+        try (Session session = Session.create(model, backend, ContextMethod.none(), prompt.length + 64)) {
+            return Generator.generate(session, model.tokenizer(), prompt, 64,
+                    new Sampler(SamplingParameters.GREEDY, model.config().vocabSize()), null, null).tokens();
+        }
+    }
+
+    static List<TinyModels.Case> cases() {
+        return TinyModels.CASES;
+    }
+
+    /**
+     * Every architecture's random model, plain and Self-Extend. Quantized models are held to the looser
+     * bound of the CPU golden tests' unexplained cases ({@link ArchitectureGoldenTest#UNEXPLAINED}): the
+     * GPU's prompt products take F16 inputs where the CPU rounds them to 8-bit blocks, and these random
+     * weights amplify any rounding difference.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void everyArchitectureMatchesTheCpu(TinyModels.Case c) throws IOException {
+        Path file = dir.resolve(c.fileName());
+        java.util.Map<String, dev.longlm.gguf.GgmlType> types = c.typesResource() == null ? null
+                : TinyModels.types(Files.readAllLines(TinyModels.resource("/golden/arch/" + c.typesResource())));
+        TinyModels.write(c.spec(), types, file);
+        int[] tokens = TinyModels.tokens();
+        try (Model model = Model.load(file)) {
+            for (ContextMethod method : List.of(ContextMethod.none(), ContextMethod.selfExtend(4, 16))) {
+                double[] reference = logprobs(model, cpu, method, tokens, 64);
+                for (TestBackends gpu : gpus) {
+                    double[] actual = logprobs(model, gpu.backend(), method, tokens, 64);
+                    double worst = maxDifference(reference, actual);
+                    double bound = Math.max(tolerance(gpu), ArchitectureGoldenTest.UNEXPLAINED.getOrDefault(c.name(), 0.0));
+                    System.out.printf("GPU table | %s | %s | %s | max |Δ logprob| vs CPU %.2e%n", c.name(), method.describe(),
+                            gpu.name(), worst);
+                    assertTrue(worst <= bound, gpu.name() + " " + c.name() + " " + method.describe() + ": " + worst + " > " + bound);
+                }
+            }
+        }
+    }
+}
