@@ -19,6 +19,12 @@ public interface Backend extends AutoCloseable {
     /** One line for {@code info}/{@code bench}: the device, its memory, the kernels it runs. */
     String describe();
 
+    /**
+     * Prompt tokens per forward pass that suit this backend: enough rows for its matrix × matrix kernels,
+     * few enough for its activation buffers (the CPU's caches, a GPU's tensor cores).
+     */
+    int promptBatch();
+
     /** Takes the weights into the backend's own representation; checks memory first. Idempotent per weight. */
     void load(WeightSet weights);
 

@@ -78,11 +78,9 @@ public final class Session implements AutoCloseable {
     /** llama-completion's default -b. */
     public static final int LLAMACPP_DEFAULT_BATCH = 2048;
 
-    /** Default prompt-processing batch: large enough for matrix × matrix kernels, small enough for the buffers. */
-    public static final int DEFAULT_BATCH = 64;
-
+    /** A session processing prompts in the backend's preferred batches ({@link Backend#promptBatch}). */
     public static Session create(Model model, Backend backend, ContextMethod method, int capacity) {
-        return new Session(model, backend, method, capacity, DEFAULT_BATCH);
+        return new Session(model, backend, method, capacity, backend.promptBatch());
     }
 
     /** A session under a position scheme (plain or Self-Extend) with the model's own RoPE. */

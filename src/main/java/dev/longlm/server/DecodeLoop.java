@@ -25,8 +25,8 @@ import java.util.List;
  * allocates cache memory.
  */
 final class DecodeLoop implements Runnable {
-    /** Prompt tokens per iteration: big enough for matrix × matrix kernels, small enough not to stall decoding. */
-    static final int PROMPT_CHUNK = Session.DEFAULT_BATCH;
+    /** Prompt tokens per iteration: the backend's batch, big enough for its matrix kernels, small enough not to stall decoding. */
+    private final int promptChunk;
 
     private final Model model;
     private final Tokenizer tokenizer;
@@ -45,6 +45,7 @@ final class DecodeLoop implements Runnable {
         this.backend = backend;
         this.scheduler = scheduler;
         this.storeCapacity = storeCapacity;
+        this.promptChunk = backend.promptBatch();
         this.decoder = new BatchDecoder(model, backend, scheduler.parallel());
     }
 
@@ -86,7 +87,7 @@ final class DecodeLoop implements Runnable {
             KvStore store = idleStores.isEmpty()
                     ? backend.kvStore(Session.shape(model.config(), storeCapacity, PositionScheme.PLAIN)) : idleStores.pop();
             job.store = store;
-            job.session = new Session(model, backend, job.plan.method(), store, job.plan.capacity(), Session.DEFAULT_BATCH);
+            job.session = new Session(model, backend, job.plan.method(), store, job.plan.capacity(), promptChunk);
         } catch (RuntimeException e) {
             fail(job, e);
             return;
@@ -103,7 +104,7 @@ final class DecodeLoop implements Runnable {
         }
         GenerationJob job = prompting.get(nextPrompt++ % prompting.size());
         int[] prompt = job.plan.promptTokens();
-        int n = Math.min(PROMPT_CHUNK, prompt.length - job.prompted);
+        int n = Math.min(promptChunk, prompt.length - job.prompted);
         try {
             float[] logits = job.session.append(prompt, job.prompted, n, null);
             job.prompted += n;

@@ -50,6 +50,12 @@ public final class CpuBackend implements Backend {
         return "cpu: " + pool.threads() + " threads, " + WeightMatrices.kernels() + " decode kernels";
     }
 
+    /** 64 rows: the matmul kernels' tiles reuse each weight row over the batch while it is in L2. */
+    @Override
+    public int promptBatch() {
+        return 64;
+    }
+
     @Override
     public void load(WeightSet weights) {
         for (TensorData t : weights.matrices()) {

@@ -174,6 +174,12 @@ public final class CudaBackend implements Backend {
         };
     }
 
+    /** 512 rows, llama.cpp's default ubatch: large enough that each dequantized weight feeds the tensor cores well. */
+    @Override
+    public int promptBatch() {
+        return 512;
+    }
+
     // ---- weights ----
 
     @Override
