@@ -16,13 +16,16 @@ final class AttentionLaunch {
     /** Head sizes the tensor-core kernels are instantiated for (F16 cache); others run on CUDA cores. */
     private static final Set<Integer> MMA_HEAD_SIZES = Set.of(16, 32, 64, 80, 96, 128, 256);
     private static final int SIMT_ROWS = 8;
+    private static final int SIMT_KEY_TILE = 128;
     private static final int SIMT_MAX_HEAD = 256;
-    /** Keys per split at least: splitting finer costs more in the combine step than it gains. */
-    private static final int MIN_KEYS_PER_SPLIT = 256;
+    /** Rows (positions × query heads of a KV head) up to which the one-warp decoding kernel serves. */
+    private static final int DECODE_ROWS = 16;
+    private static final int MAX_SPLITS = 256;
 
     private final CudaDevice device;
     private final CudaKernels kernels;
     private final int multiprocessors;
+    private final int maxSharedBytes;
     private final Set<String> sharedMemorySet = new HashSet<>();
     private DeviceMemory workspace;
 
@@ -30,23 +33,30 @@ final class AttentionLaunch {
         this.device = device;
         this.kernels = kernels;
         this.multiprocessors = device.info().multiprocessors();
+        this.maxSharedBytes = device.info().maxSharedMemoryPerBlockOptin();
     }
 
-    /** The kernel's shape: rows per block, threads, dynamic shared memory. */
-    private record Shape(String kernel, int rowsPerBlock, int threads, int sharedBytes) {
+    /** The kernel's shape: rows per block, threads, key tile, dynamic shared memory. */
+    private record Shape(String kernel, int rowsPerBlock, int threads, int keyTile, int sharedBytes) {
     }
 
-    private static Shape shape(KvPrecision precision, int headDim, int n) {
+    /**
+     * The README's choice: tensor cores for an F16 cache and a listed head size (the one-warp kernel when
+     * the rows fit one warp's 16, as in decoding), CUDA cores in F32 otherwise.
+     */
+    private Shape shape(KvPrecision precision, int headDim, int rows) {
         if (precision == KvPrecision.F16 && MMA_HEAD_SIZES.contains(headDim)) {
-            boolean decode = n <= 4;
-            int warps = decode ? 1 : 4;
-            int keysPerTile = decode ? 32 : headDim == 256 ? 32 : 64;
+            boolean decode = rows <= DECODE_ROWS;
+            int blockRows = decode ? 16 : 64;
+            int keyTile = decode || headDim == 256 ? 32 : 64;
             int row = headDim + 8;
-            int halves = 5 * keysPerTile * row + (headDim > 128 ? 2 * 16 * warps * row : 0);
-            return new Shape((decode ? "attention_mma_decode_f16_hd" : "attention_mma_f16_hd") + headDim, 16 * warps,
-                    32 * warps, 2 * halves);
+            int bytes = 2 * (5 * keyTile * row + (headDim > 128 ? 2 * blockRows * row : 0));
+            if (bytes <= maxSharedBytes) {
+                return new Shape((decode ? "attention_mma_decode_f16_hd" : "attention_mma_f16_hd") + headDim, blockRows,
+                        decode ? 32 : 128, keyTile, bytes);
+            }
         }
-        return new Shape("attention_simt_" + precision.suffix(), SIMT_ROWS, 128, 0);
+        return new Shape("attention_simt_" + precision.suffix(), SIMT_ROWS, 128, SIMT_KEY_TILE, 0);
     }
 
     void attend(CudaKvStore kv, int layer, KeyRanges ranges, CudaTensor queries, CudaTensor farQueries, CudaTensor trueKeys,
@@ -55,14 +65,14 @@ final class AttentionLaunch {
         int headDim = s.headDim();
         int heads = queries.width() / headDim;
         int group = heads / s.kvHeads();
-        if (headDim > SIMT_MAX_HEAD || headDim % 8 != 0) {
+        if (headDim > SIMT_MAX_HEAD || headDim % 4 != 0) {
             throw new IllegalArgumentException("head size " + headDim + " is not supported by the CUDA attention kernels "
-                    + "(a multiple of 8 up to " + SIMT_MAX_HEAD + ")");
+                    + "(a multiple of 4 up to " + SIMT_MAX_HEAD + ")");
         }
-        Shape shape = shape(kv.precision(), headDim, n);
         int rows = n * group;
+        Shape shape = shape(kv.precision(), headDim, rows);
         int rowBlocks = (rows + shape.rowsPerBlock() - 1) / shape.rowsPerBlock();
-        int splits = splits(rowBlocks * s.kvHeads(), start + n);
+        int splits = splits(rowBlocks * s.kvHeads(), start + n, shape.keyTile());
         long workspaceAddress = 0;
         if (splits > 1) {
             workspaceAddress = workspace((long) splits * n * heads * (headDim + 2) * Float.BYTES).address();
@@ -84,12 +94,13 @@ final class AttentionLaunch {
     }
 
     /**
-     * Splits of the keys so that about two blocks per multiprocessor run: none when the rows already give
-     * that many blocks (prefill), more as fewer rows meet more keys (decoding at depth).
+     * Splits of the keys so that about four blocks per multiprocessor run: none when the rows already give
+     * that many blocks (prefill), more as fewer rows meet more keys (decoding at depth), at most one per
+     * key tile.
      */
-    int splits(int blocksWithoutSplit, int keys) {
-        int wanted = (2 * multiprocessors + blocksWithoutSplit - 1) / blocksWithoutSplit;
-        int most = Math.max(1, keys / MIN_KEYS_PER_SPLIT);
+    int splits(int blocksWithoutSplit, int keys, int keyTile) {
+        int wanted = (4 * multiprocessors + blocksWithoutSplit - 1) / blocksWithoutSplit;
+        int most = Math.min((keys + keyTile - 1) / keyTile, MAX_SPLITS);
         return Math.max(1, Math.min(wanted, most));
     }
 

@@ -411,9 +411,16 @@ public final class CudaBackend implements Backend {
         CudaTensor in = dev(x);
         CudaTensor o = dev(out);
         if (n <= MATVEC_ROWS) {
-            KernelLauncher k = kernels.get("matvec_" + w.suffix());
-            k.args().pointer(w.memory()).pointer(in.memory()).pointer(o.memory()).i32(w.rows()).i32(w.cols()).i64(w.rowBytes()).i32(n);
-            k.launch((w.rows() + 3) / 4, 128, 0);
+            if (n == 1) { // half the registers, twice the resident warps
+                KernelLauncher k = kernels.get("matvec_" + w.suffix() + "_n1");
+                k.args().pointer(w.memory()).pointer(in.memory()).pointer(o.memory()).i32(w.rows()).i32(w.cols()).i64(w.rowBytes());
+                k.launch((w.rows() + 3) / 4, 128, 0);
+            } else {
+                KernelLauncher k = kernels.get("matvec_" + w.suffix());
+                k.args().pointer(w.memory()).pointer(in.memory()).pointer(o.memory()).i32(w.rows()).i32(w.cols()).i64(w.rowBytes())
+                        .i32(n);
+                k.launch((w.rows() + 3) / 4, 128, 0);
+            }
         } else {
             gemm(w, in, o, n);
         }
