@@ -53,7 +53,7 @@ fi
 
 # $JAVA is java with the engine's module and native-access flags (from env.sh), word-split on purpose.
 # shellcheck disable=SC2086
-$JAVA -jar "$launcher" execute --disable-banner --details=tree --details-theme=ascii \
+$JAVA -jar "$launcher" execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
   --class-path "/tmp/longlm-app:$tests/classes:$root/src/test/resources" "${xml[@]}" "${selection[@]}" \
   > "$report/console.txt" 2>&1
 status=$?
