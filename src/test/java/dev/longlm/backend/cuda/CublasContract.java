@@ -22,7 +22,12 @@ abstract class CublasContract {
     static final int COLS = 129;
     static final int N = 65;
 
-    abstract CudaDevice device();
+    /** Where the tests run (see {@link TestDevice}). */
+    abstract TestDevice testDevice();
+
+    CudaDevice device() {
+        return testDevice().device();
+    }
 
     /** Inputs as they are stored in {@code precision}'s input type, and the same values as floats. */
     private record Operand(MemorySegment stored, float[] values) {
