@@ -53,7 +53,7 @@ fi
 
 # $JAVA is java with the engine's module and native-access flags (from env.sh), word-split on purpose.
 # shellcheck disable=SC2086
-$JAVA -jar "$launcher" execute --disable-banner --details=tree --details-theme=ascii \
+$JAVA -jar "$launcher" execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
   --class-path "/tmp/longlm-app:$tests/classes:$root/src/test/resources" "${xml[@]}" "${selection[@]}" \
   > "$report/console.txt" 2>&1
 status=$?
@@ -66,7 +66,9 @@ count() {  # the launcher's summary lines read "[        12 tests successful    
 passed=$(count successful)
 failed=$(count failed)
 skipped=$(( $(count skipped) + $(count aborted) ))
-grep -E 'SKIPPED: |^GPU [0-9]+: ' "$report/console.txt" | sort -u | head -5
+# The GPU's description (printed by the tests when they open it), once; or why they were skipped.
+awk '/^GPU [0-9]+: / && !seen { seen = 1; n = 6 } n > 0 { print; n-- }' "$report/console.txt"
+grep -E '^SKIPPED: ' "$report/console.txt" | sort -u | head -3
 if [ "$failed" != 0 ] || [ "$status" != 0 ]; then
   grep -E '\[X\]|=> ' "$report/console.txt" | head -20
 fi

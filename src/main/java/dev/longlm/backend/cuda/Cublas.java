@@ -152,6 +152,26 @@ public final class Cublas implements AutoCloseable {
         gemm(precision, GemmShape.linear(rows, cols, n), weights, input, output, alpha, beta);
     }
 
+    /**
+     * {@link #linear(GemmPrecision, long, long, long, int, int, int, float, float)} on device ranges,
+     * first checked to hold their matrices: cuBLAS reading past an allocation is a GPU fault that
+     * ruins the context, this is an exception naming the operand.
+     */
+    public void linear(GemmPrecision precision, DeviceMemory weights, DeviceMemory input, DeviceMemory output, int rows,
+                       int cols, int n, float alpha, float beta) {
+        requireHolds(weights, (long) rows * cols * precision.inputBytes(), "weights", rows, cols);
+        requireHolds(input, (long) n * cols * precision.inputBytes(), "input", n, cols);
+        requireHolds(output, (long) n * rows * precision.outputBytes(), "output", n, rows);
+        linear(precision, weights.address(), input.address(), output.address(), rows, cols, n, alpha, beta);
+    }
+
+    private static void requireHolds(DeviceMemory memory, long bytes, String operand, int rows, int cols) {
+        if (memory.bytes() < bytes) {
+            throw new IndexOutOfBoundsException(operand + " of " + rows + "x" + cols + " needs " + bytes
+                    + " bytes but its device range has " + memory.bytes());
+        }
+    }
+
     /** {@code C = alpha · op(A) · op(B) + beta · C} in column-major terms ({@code cublasGemmEx}). */
     public void gemm(GemmPrecision precision, GemmShape shape, long a, long b, long c, float alpha, float beta) {
         this.alpha.set(JAVA_FLOAT, 0, alpha);

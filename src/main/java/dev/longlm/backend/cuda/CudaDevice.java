@@ -64,13 +64,21 @@ public final class CudaDevice implements AutoCloseable {
                     driver.deviceTotalMemory(device), driver.driverVersion(), readDriverRelease(), driver.path(),
                     libraries, createdCublas.version(), compiler.nvrtcVersion(), compiler.target());
         } catch (RuntimeException | Error e) {
+            List<Runnable> undo = new ArrayList<>();
             if (createdCublas != null) {
-                createdCublas.close();
+                undo.add(createdCublas::close);
             }
             if (createdStream != null) {
-                createdStream.close();
+                undo.add(createdStream::close);
             }
-            driver.releasePrimaryContext(device);
+            undo.add(() -> driver.releasePrimaryContext(device));
+            for (Runnable step : undo) {
+                try {
+                    step.run();
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
             throw e;
         }
         this.stream = createdStream;

@@ -209,8 +209,23 @@ public final class CudaDriver {
 
     void check(int result, String call) {
         if (result != CUDA_SUCCESS) {
-            throw new CudaException(call, result, errorName(result));
+            throw new CudaException(call, result, errorName(result), faultNote(result));
         }
+    }
+
+    /**
+     * For the errors a faulting kernel leaves behind (an illegal address, a trap, an assert): they are
+     * sticky, reported by whatever call comes next, and the context is unusable afterwards.
+     */
+    static String faultNote(int result) {
+        // CUDA_ERROR_ILLEGAL_ADDRESS, _LAUNCH_TIMEOUT, _ASSERT, _HARDWARE_STACK_ERROR, _ILLEGAL_INSTRUCTION,
+        // _MISALIGNED_ADDRESS, _INVALID_ADDRESS_SPACE, _INVALID_PC, _LAUNCH_FAILED (cuda.h)
+        boolean kernelFault = switch (result) {
+            case 700, 702, 710, 714, 715, 716, 717, 718, 719 -> true;
+            default -> false;
+        };
+        return kernelFault ? "a kernel faulted before this call and the GPU context is unusable from here on; "
+                + "CUDA_LAUNCH_BLOCKING=1 makes the faulting launch report it" : "";
     }
 
     // ---- initialization and devices ----
@@ -564,7 +579,7 @@ public final class CudaDriver {
         }
         if (r != CUDA_SUCCESS) {
             throw new CudaException("cuLaunchKernel(grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + blockX
-                    + "x" + blockY + "x" + blockZ + ", shared " + sharedBytes + ")", r, errorName(r));
+                    + "x" + blockY + "x" + blockZ + ", shared " + sharedBytes + ")", r, errorName(r), faultNote(r));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.longlm.backend.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -10,6 +11,7 @@ public final class CudaModule implements AutoCloseable {
     private final CudaDriver driver;
     private final String name;
     private final long handle;
+    private final Arena imageArena;
     private final Map<String, CudaFunction> functions = new HashMap<>();
     private boolean closed;
 
@@ -17,11 +19,17 @@ public final class CudaModule implements AutoCloseable {
     CudaModule(CudaDriver driver, String name, byte[] image) {
         this.driver = driver;
         this.name = name;
-        try (Arena arena = Arena.ofConfined()) {
-            // One zero byte past the end: PTX must be NUL-terminated, and a CUBIN ignores it.
-            MemorySegment data = arena.allocate(image.length + 1L);
-            MemorySegment.copy(image, 0, data, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, image.length);
+        // The image stays allocated while the module is loaded: with lazy loading (the default since
+        // CUDA 12.2) the driver may read a kernel's code at its first launch. One zero byte past the
+        // end: PTX must be NUL-terminated, and a CUBIN ignores it.
+        this.imageArena = Arena.ofShared();
+        MemorySegment data = imageArena.allocate(image.length + 1L);
+        MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
+        try {
             this.handle = driver.loadModule(data);
+        } catch (RuntimeException e) {
+            imageArena.close();
+            throw e;
         }
     }
 
@@ -45,7 +53,11 @@ public final class CudaModule implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            driver.unloadModule(handle);
+            try {
+                driver.unloadModule(handle);
+            } finally {
+                imageArena.close();
+            }
         }
     }
 }

@@ -52,7 +52,8 @@ public final class KernelLauncher {
             driver.launch(function.handle(), gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, stream.handle(),
                     args.pointerArray());
         } catch (CudaException e) {
-            throw new CudaException(e.call() + " of " + function.name(), e.code(), e.errorName());
+            throw new CudaException(e.call() + " of " + function.name(), e.code(), e.errorName(),
+                    CudaDriver.faultNote(e.code()));
         }
     }
 }

@@ -22,7 +22,12 @@ abstract class CublasContract {
     static final int COLS = 129;
     static final int N = 65;
 
-    abstract CudaDevice device();
+    /** Where the tests run (see {@link TestDevice}). */
+    abstract TestDevice testDevice();
+
+    CudaDevice device() {
+        return testDevice().device();
+    }
 
     /** Inputs as they are stored in {@code precision}'s input type, and the same values as floats. */
     private record Operand(MemorySegment stored, float[] values) {
@@ -116,7 +121,7 @@ abstract class CublasContract {
                     write(prior, precision, i, i % 7 - 3f);
                 }
                 gpu.copyToDevice(prior, dy);
-                gpu.cublas().linear(precision, dw.address(), dx.address(), dy.address(), ROWS, COLS, N, 1f, beta);
+                gpu.cublas().linear(precision, dw, dx, dy, ROWS, COLS, N, 1f, beta);
                 MemorySegment y = arena.allocate(dy.bytes());
                 gpu.copyToHost(dy, y);
                 double[] expected = naiveLinear(w.values(), x.values(), ROWS, COLS, N);
@@ -194,6 +199,23 @@ abstract class CublasContract {
                 gpu.free(dx);
                 gpu.free(dy);
             }
+        }
+    }
+
+    @Test
+    void aTooSmallRangeIsRefusedBeforeCublasReadsPastIt() {
+        CudaDevice gpu = device();
+        DeviceMemory w = gpu.allocate("W", 4L * ROWS * COLS);
+        DeviceMemory x = gpu.allocate("X", 4L * N * COLS);
+        DeviceMemory y = gpu.allocate("Y", 4L * N * ROWS - 4);
+        try {
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                    () -> gpu.cublas().linear(GemmPrecision.F32, w, x, y, ROWS, COLS, N, 1f, 0f));
+            assertEquals("output of 65x37 needs 9620 bytes but its device range has 9616", e.getMessage());
+        } finally {
+            gpu.free(w);
+            gpu.free(x);
+            gpu.free(y);
         }
     }
 

@@ -17,7 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Context, device info, memory, copies and events; run on a GPU ({@link DeviceGpuTest}) and on the fake. */
 abstract class DeviceContract {
-    abstract CudaDevice device();
+    /** Where the tests run (see {@link TestDevice}). */
+    abstract TestDevice testDevice();
+
+    CudaDevice device() {
+        return testDevice().device();
+    }
 
     @Test
     void describesTheGpu() {

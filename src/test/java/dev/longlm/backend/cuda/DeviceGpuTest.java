@@ -1,37 +1,16 @@
 package dev.longlm.backend.cuda;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link DeviceContract} on GPU 0; skipped, with the reason printed, where CUDA cannot start. */
 @Tag("gpu")
 class DeviceGpuTest extends DeviceContract {
-    @TempDir
-    static Path cache;
-    private static CudaTestDevices.Gpu gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestDevices.gpu(cache);
-    }
-
-    @BeforeEach
-    void requireGpu() {
-        gpu.orSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        gpu.close();
-    }
+    @RegisterExtension
+    static final TestDevice DEVICE = TestDevice.gpu();
 
     @Override
-    CudaDevice device() {
-        return gpu.orSkip();
+    TestDevice testDevice() {
+        return DEVICE;
     }
 }

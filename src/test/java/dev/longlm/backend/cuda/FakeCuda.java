@@ -43,13 +43,16 @@ final class FakeCuda {
 
     private static Path build() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("longlm-fake-cuda");
-        dir.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();  // after its files, which are registered later and deleted first
         Path source = dir.resolve("fake_cuda.c");
+        Path library = dir.resolve("libfakecuda.so");
+        Path log = dir.resolve("cc.log");
+        for (Path file : List.of(source, library, log)) {
+            file.toFile().deleteOnExit();
+        }
         try (InputStream in = FakeCuda.class.getResourceAsStream("fake/fake_cuda.c")) {
             Files.copy(in, source);
         }
-        Path library = dir.resolve("libfakecuda.so");
-        Path log = dir.resolve("cc.log");
         Process cc = new ProcessBuilder("cc", "-shared", "-fPIC", "-O1", "-o", library.toString(), source.toString(), "-lm")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!cc.waitFor(120, TimeUnit.SECONDS) || cc.exitValue() != 0) {
@@ -57,7 +60,8 @@ final class FakeCuda {
             throw new IOException("cc failed: " + Files.readString(log).strip());
         }
         for (String name : List.of("libcuda.so.1", "libcublas.so.13", "libcublasLt.so.13", "libnvrtc.so.13")) {
-            Files.createSymbolicLink(dir.resolve(name), library.getFileName());
+            Path link = Files.createSymbolicLink(dir.resolve(name), library.getFileName());
+            link.toFile().deleteOnExit();
         }
         return dir;
     }

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -25,13 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 abstract class KernelContract {
     static final String KERNELS = "bindings_test_kernels.cu";
 
-    abstract CudaDevice device();
+    /** Where the tests run (see {@link TestDevice}). */
+    abstract TestDevice testDevice();
+
+    CudaDevice device() {
+        return testDevice().device();
+    }
 
     /** The test kernels, compiled once per device. */
-    abstract CudaModule kernels();
-
-    /** The folder of the device's kernel cache. */
-    abstract Path cacheFolder();
+    CudaModule kernels() {
+        return testDevice().kernels();
+    }
 
     static float[] randomFloats(int n, long seed) {
         Random random = new Random(seed);
@@ -153,7 +156,7 @@ abstract class KernelContract {
         assertFalse(compiler.compile("cached.cu", source, List.of("-DCACHE_TEST=2")).fromCache());
         CudaModule loaded = device().loadModule("cached.cu", second.image());
         assertEquals("cached", loaded.function("cached").name());
-        try (var files = Files.list(cacheFolder())) {
+        try (var files = Files.list(testDevice().cacheFolder())) {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("cached.cu-sm_")));
         }
     }

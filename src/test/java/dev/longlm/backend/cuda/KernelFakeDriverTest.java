@@ -1,46 +1,17 @@
 package dev.longlm.backend.cuda;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@link KernelContract} on the fake CUDA ({@link FakeCuda}): checks the bindings' calls across
- * the FFM boundary on machines without a GPU (CI); skipped where no C compiler runs.
+ * {@link KernelContract} on the fake CUDA ({@link FakeCuda}): checks the bindings' calls across the
+ * FFM boundary on machines without a GPU (CI); skipped where no C compiler runs.
  */
 class KernelFakeDriverTest extends KernelContract {
-    @TempDir
-    static Path cache;
-    private static CudaDevice device;
-    private static CudaModule kernels;
-
-    @BeforeAll
-    static void open() {
-        device = CudaTestDevices.fake(cache);
-        kernels = device.compileResource(KERNELS);
-    }
-
-    @AfterAll
-    static void close() {
-        if (device != null) {
-            device.close();
-        }
-    }
+    @RegisterExtension
+    static final TestDevice DEVICE = TestDevice.fake();
 
     @Override
-    CudaDevice device() {
-        return device;
-    }
-
-    @Override
-    CudaModule kernels() {
-        return kernels;
-    }
-
-    @Override
-    Path cacheFolder() {
-        return cache;
+    TestDevice testDevice() {
+        return DEVICE;
     }
 }
