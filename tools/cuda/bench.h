@@ -99,15 +99,22 @@ static void bench_matvec(int sms) {
                     for (size_t w = downOnly ? 6 : 0; w < 7; w++) {
                         const Shape& s = layer[w];
                         long long rb = row_bytes(t, s.cols);
-                        if (path == 0) {
+                        if (path == 0 && n == 1) {
+                            k.matvec1<<<(s.rows + 3) / 4, 128>>>(weights[w].ptr, x.ptr, y.ptr, s.rows, s.cols, rb);
+                        } else if (path == 0) {
                             k.matvec<<<(s.rows + 3) / 4, 128>>>(weights[w].ptr, x.ptr, y.ptr, s.rows, s.cols, rb, n);
                         } else {
                             // the activations are quantized once per distinct input (x for q/k/v and gate/up, a for o, h for down)
                             if (w == 0 || w == 3 || w == 4 || w == 6) {
                                 quantize_q8<<<dim3((s.cols + 127) / 128, n), 128>>>(x.ptr, (signed char*) xq.ptr, xds.ptr, s.cols, n);
                             }
-                            k.matvecQ8<<<(s.rows + 3) / 4, 128>>>(weights[w].ptr, (const signed char*) xq.ptr, xds.ptr, y.ptr,
-                                                                  s.rows, s.cols, rb, n);
+                            if (n == 1) {
+                                k.matvecQ81<<<(s.rows + 3) / 4, 128>>>(weights[w].ptr, (const signed char*) xq.ptr, xds.ptr,
+                                                                       y.ptr, s.rows, s.cols, rb);
+                            } else {
+                                k.matvecQ8<<<(s.rows + 3) / 4, 128>>>(weights[w].ptr, (const signed char*) xq.ptr, xds.ptr,
+                                                                      y.ptr, s.rows, s.cols, rb, n);
+                            }
                         }
                     }
                 };
@@ -192,6 +199,15 @@ static void run_benchmarks() {
     cudaDeviceProp prop;
     CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
     double t = seconds_now();
+    {
+        // the device's copy bandwidth, the yardstick of the streaming kernels (a copy reads and writes each byte)
+        size_t bytes = (size_t) 2 << 30;
+        void *a = device_malloc(bytes), *b = device_malloc(bytes);
+        double ms = time_ms([&] { CUDA_CHECK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice)); }, 5, 3);
+        std::printf("\ndevice-to-device copy of 2 GiB: %.2f ms, %.0f GB/s (read + write)\n", ms, 2.0 * bytes / ms / 1e6);
+        device_free(a);
+        device_free(b);
+    }
     bench_matvec(prop.multiProcessorCount);
     bench_attention(prop.multiProcessorCount);
     std::printf("benchmarks took %.1f s\n", seconds_now() - t);

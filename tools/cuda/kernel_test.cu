@@ -32,27 +32,31 @@ typedef void (*GetRowsKernel)(const unsigned char*, const int*, float*, int, int
 typedef void (*DequantKernel)(const unsigned char*, unsigned short*, int, int, long long);
 typedef void (*MatvecKernel)(const unsigned char*, const float*, float*, int, int, long long, int);
 typedef void (*MatvecQ8Kernel)(const unsigned char*, const signed char*, const float*, float*, int, int, long long, int);
+typedef void (*Matvec1Kernel)(const unsigned char*, const float*, float*, int, int, long long);
+typedef void (*MatvecQ81Kernel)(const unsigned char*, const signed char*, const float*, float*, int, int, long long);
 
 struct TypeKernels {
     GetRowsKernel getRows = nullptr;
     DequantKernel dequantF16 = nullptr;
     MatvecKernel matvec = nullptr;
     MatvecQ8Kernel matvecQ8 = nullptr;
+    Matvec1Kernel matvec1 = nullptr;
+    MatvecQ81Kernel matvecQ81 = nullptr;
 };
 
 static TypeKernels kernels_of(Type t) {
     switch (t) {
-        case Type::F32: return {get_rows_f32, dequant_f16_f32, matvec_f32, nullptr};
-        case Type::F16: return {get_rows_f16, nullptr, matvec_f16, nullptr};
-        case Type::BF16: return {get_rows_bf16, dequant_f16_bf16, matvec_bf16, nullptr};
-        case Type::Q8_0: return {get_rows_q8_0, dequant_f16_q8_0, matvec_q8_0, matvec_q8_q8_0};
-        case Type::Q4_0: return {get_rows_q4_0, dequant_f16_q4_0, matvec_q4_0, matvec_q8_q4_0};
-        case Type::Q4_1: return {get_rows_q4_1, dequant_f16_q4_1, matvec_q4_1, matvec_q8_q4_1};
-        case Type::Q5_0: return {get_rows_q5_0, dequant_f16_q5_0, matvec_q5_0, matvec_q8_q5_0};
-        case Type::Q5_1: return {get_rows_q5_1, dequant_f16_q5_1, matvec_q5_1, matvec_q8_q5_1};
-        case Type::Q4_K: return {get_rows_q4_k, dequant_f16_q4_k, matvec_q4_k, matvec_q8_q4_k};
-        case Type::Q5_K: return {get_rows_q5_k, dequant_f16_q5_k, matvec_q5_k, matvec_q8_q5_k};
-        case Type::Q6_K: return {get_rows_q6_k, dequant_f16_q6_k, matvec_q6_k, matvec_q8_q6_k};
+        case Type::F32: return {get_rows_f32, dequant_f16_f32, matvec_f32, nullptr, matvec_f32_n1, nullptr};
+        case Type::F16: return {get_rows_f16, nullptr, matvec_f16, nullptr, matvec_f16_n1, nullptr};
+        case Type::BF16: return {get_rows_bf16, dequant_f16_bf16, matvec_bf16, nullptr, matvec_bf16_n1, nullptr};
+        case Type::Q8_0: return {get_rows_q8_0, dequant_f16_q8_0, matvec_q8_0, matvec_q8_q8_0, matvec_q8_0_n1, matvec_q8_q8_0_n1};
+        case Type::Q4_0: return {get_rows_q4_0, dequant_f16_q4_0, matvec_q4_0, matvec_q8_q4_0, matvec_q4_0_n1, matvec_q8_q4_0_n1};
+        case Type::Q4_1: return {get_rows_q4_1, dequant_f16_q4_1, matvec_q4_1, matvec_q8_q4_1, matvec_q4_1_n1, matvec_q8_q4_1_n1};
+        case Type::Q5_0: return {get_rows_q5_0, dequant_f16_q5_0, matvec_q5_0, matvec_q8_q5_0, matvec_q5_0_n1, matvec_q8_q5_0_n1};
+        case Type::Q5_1: return {get_rows_q5_1, dequant_f16_q5_1, matvec_q5_1, matvec_q8_q5_1, matvec_q5_1_n1, matvec_q8_q5_1_n1};
+        case Type::Q4_K: return {get_rows_q4_k, dequant_f16_q4_k, matvec_q4_k, matvec_q8_q4_k, matvec_q4_k_n1, matvec_q8_q4_k_n1};
+        case Type::Q5_K: return {get_rows_q5_k, dequant_f16_q5_k, matvec_q5_k, matvec_q8_q5_k, matvec_q5_k_n1, matvec_q8_q5_k_n1};
+        case Type::Q6_K: return {get_rows_q6_k, dequant_f16_q6_k, matvec_q6_k, matvec_q8_q6_k, matvec_q6_k_n1, matvec_q8_q6_k_n1};
     }
     return {};
 }
@@ -210,6 +214,12 @@ static void test_matvec() {
                 LAUNCH(k.matvec, dim3((rows + 3) / 4), dim3(128), 0, dw.ptr, dx.ptr, dy.ptr, rows, cols, rb, n);
                 report.check(std::string("matvec_") + t.name, fmt("37x%d n=%d", cols, n),
                              matvec_error(w, x, dy.download(), rows, cols, n), 1e-5);
+                if (n == 1) {
+                    dy.poison();
+                    LAUNCH(k.matvec1, dim3((rows + 3) / 4), dim3(128), 0, dw.ptr, dx.ptr, dy.ptr, rows, cols, rb);
+                    report.check(std::string("matvec_") + t.name + "_n1", fmt("37x%d", cols),
+                                 matvec_error(w, x, dy.download(), rows, cols, n), 1e-5);
+                }
                 if (k.matvecQ8 == nullptr) {
                     continue;
                 }
@@ -227,6 +237,13 @@ static void test_matvec() {
                 LAUNCH(k.matvecQ8, dim3((rows + 3) / 4), dim3(128), 0, dw.ptr, (const signed char*) dq.ptr, dds.ptr, dy.ptr,
                        rows, cols, rb, n);
                 std::vector<float> y8 = dy.download();
+                if (n == 1) {
+                    dy.poison();
+                    LAUNCH(k.matvecQ81, dim3((rows + 3) / 4), dim3(128), 0, dw.ptr, (const signed char*) dq.ptr, dds.ptr, dy.ptr,
+                           rows, cols, rb);
+                    report.check(std::string("matvec_q8_") + t.name + "_n1", fmt("37x%d vs 8-bit x", cols),
+                                 matvec_error(w, q.dequantized, dy.download(), rows, cols, n), 1e-5);
+                }
                 report.check(std::string("matvec_q8_") + t.name, fmt("37x%d n=%d vs 8-bit x", cols, n),
                              matvec_error(w, q.dequantized, y8, rows, cols, n), 1e-5);
                 // how far the 8-bit activations move the result from the float path (information; loose sanity bound)

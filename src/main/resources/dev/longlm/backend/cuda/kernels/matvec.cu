@@ -36,7 +36,8 @@ static __device__ __forceinline__ void matvec_warp(const unsigned char* W, const
         acc[i] = 0.0f;
     }
     int groups = cols / 8;
-#pragma unroll 2
+    // more weight loads in flight per lane when few accumulators leave registers free
+#pragma unroll(N <= 2 ? 4 : 2)
     for (int g = lane; g < groups; g += 32) {
         float w[8];
         if constexpr (F::VALUES == 1) {
@@ -94,9 +95,15 @@ static __device__ __forceinline__ void matvec_impl(const unsigned char* W, const
     }
 }
 
+// matvec_<type> takes any n ≤ 8; matvec_<type>_n1 is the same for n = 1 without the registers of
+// the larger cases (about half), so twice the warps stay resident while streaming the weights.
 #define LONGLM_MATVEC(suffix, F) \
     extern "C" __global__ void __launch_bounds__(128) matvec_##suffix(const unsigned char* W, const float* x, float* y, \
                                                                       int rows, int cols, long long rowBytes, int n) { \
         matvec_impl<F>(W, x, y, rows, cols, rowBytes, n); \
+    } \
+    extern "C" __global__ void __launch_bounds__(128) matvec_##suffix##_n1(const unsigned char* W, const float* x, float* y, \
+                                                                           int rows, int cols, long long rowBytes) { \
+        matvec_warp<F, 1>(W, x, y, rows, cols, rowBytes); \
     }
 LONGLM_ALL_TYPES(LONGLM_MATVEC)

@@ -255,7 +255,7 @@ static __device__ __forceinline__ void matvec_q8_warp(const unsigned char* W, co
         acc[i] = 0.0f;
     }
     int units = cols / D::UNIT;
-#pragma unroll 2
+#pragma unroll(N <= 2 ? 4 : 2)
     for (int u = lane; u < units; u += 32) {
         D::template accumulate<N>(row, u, xq, xds, cols, acc);
     }
@@ -289,6 +289,11 @@ static __device__ __forceinline__ void matvec_q8_impl(const unsigned char* W, co
                                                                          const float* xds, float* y, int rows, int cols, \
                                                                          long long rowBytes, int n) { \
         matvec_q8_impl<D>(W, xq, xds, y, rows, cols, rowBytes, n); \
+    } \
+    extern "C" __global__ void __launch_bounds__(128) matvec_q8_##suffix##_n1(const unsigned char* W, const signed char* xq, \
+                                                                              const float* xds, float* y, int rows, int cols, \
+                                                                              long long rowBytes) { \
+        matvec_q8_warp<D, 1>(W, xq, xds, y, rows, cols, rowBytes); \
     }
 LONGLM_MATVEC_Q8(q8_0, DotQ8_0)
 LONGLM_MATVEC_Q8(q4_0, DotQ4_0)
