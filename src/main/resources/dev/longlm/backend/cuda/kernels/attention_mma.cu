@@ -1,0 +1,366 @@
+// Fused attention on tensor cores for the F16 cache (flash attention with an online softmax,
+// mma.sync m16n8k16 with F32 accumulation), the position scheme as data, split-KV optional.
+//
+// A block has WARPS warps; warp w owns rows 16w … 16w+15 of the block's BM = 16·WARPS rows
+// (attention_common.cu: the query heads of one KV head packed with the positions, so each K/V
+// tile in shared memory serves the whole group). Tiles of BN keys stream through shared memory
+// with cp.async, two stages deep. Per tile and warp:
+//   far keys  (distance ≥ W, stored at grouped positions) are scored against the grouped query q1,
+//   near keys (distance < W, true-position keys from the ring or this call's batch) against q0.
+// A tile is scored with one kind only, unless the warp's rows straddle distance W inside it; then
+// both products are taken for that tile and each element keeps the one its distance calls for.
+// Queries and probabilities are rounded to f16 for the tensor cores; scores, softmax and the
+// output accumulate in F32.
+
+template <int D, int WARPS, int BN>
+struct MmaShape {
+    static constexpr int BM = 16 * WARPS;
+    static constexpr int THREADS = 32 * WARPS;
+    /** Shared-memory row of D halves plus 16 bytes, so ldmatrix's 8 rows fall in distinct banks. */
+    static constexpr int ROW = D + 8;
+    static constexpr bool Q_IN_SHARED = D > 128; // registers would not hold two queries and the output
+    static constexpr int TILE_HALVES = BN * ROW;
+    /** Halves of dynamic shared memory: K and V twice (two stages), the true-key tile, the queries if shared. */
+    static constexpr int SHARED_HALVES = 5 * TILE_HALVES + (Q_IN_SHARED ? 2 * BM * ROW : 0);
+};
+
+template <int D, int WARPS, int BN>
+static __device__ __forceinline__ void attention_mma_impl(const float* q0, const float* q1, const unsigned short* K,
+                                                          const unsigned short* V, long long capacity,
+                                                          const unsigned short* ring, int ringSlots, const float* batchKeys,
+                                                          float* out, float* workspace, int n, int start, int heads,
+                                                          int kvHeads, int window, int farKeyLimit, int nearFromRing,
+                                                          int span, float scale, float softCap, int splits) {
+    typedef MmaShape<D, WARPS, BN> S;
+    constexpr int BM = S::BM;
+    constexpr int ROW = S::ROW;
+    constexpr int KSTEPS = D / 16;
+    constexpr int NT = BN / 8;
+    constexpr int DT = D / 8;
+    constexpr int CHUNKS = D / 8; // 16-byte chunks per key row
+
+    unsigned short* smem = (unsigned short*) dynamic_shared();
+    // stage s: keys at smem + s·TILE, values at smem + (2 + s)·TILE
+    unsigned short* kTrue = smem + 4 * S::TILE_HALVES;
+    unsigned short* qShared = smem + 5 * S::TILE_HALVES; // [2][BM][ROW] when Q_IN_SHARED
+
+    const int tid = threadIdx.x;
+    const int lane = tid & 31;
+    const int warp = tid >> 5;
+    const int gid = lane >> 2;
+    const int tig = lane & 3;
+    const int group = heads / kvHeads;
+    const int g = blockIdx.z;
+    const int split = blockIdx.y;
+    const int rows = n * group;
+    const int blockRow0 = (gridDim.x - 1 - blockIdx.x) * BM; // the longest (latest) rows start first
+    const int kvLen = start + n;
+    const bool useTrue = window > 0 && nearFromRing != 0;
+    const long long kvRow = (long long) g * capacity;
+
+    const int warpRow0 = blockRow0 + warp * 16;
+    const int row0 = warpRow0 + gid;
+    const int row1 = row0 + 8;
+    const KeyRange range0 = key_range(row0 < rows ? start + row0 / group : -1, window, span, farKeyLimit);
+    const KeyRange range1 = key_range(row1 < rows ? start + row1 / group : -1, window, span, farKeyLimit);
+    const int blockLast = imin(blockRow0 + BM, rows) - 1;
+    const KeyRange blockLo = key_range(start + blockRow0 / group, window, span, farKeyLimit);
+    const KeyRange blockHi = key_range(start + blockLast / group, window, span, farKeyLimit);
+    const bool warpValid = warpRow0 < rows;
+    const int warpLast = imin(warpRow0 + 16, rows) - 1;
+    const KeyRange warpLo = key_range(start + warpRow0 / group, window, span, farKeyLimit);
+    const KeyRange warpHi = key_range(start + warpLast / group, window, span, farKeyLimit);
+
+    // Queries as A fragments (registers), or rows of halves in shared memory for ldmatrix.
+    unsigned qFrag[S::Q_IN_SHARED ? 1 : 2][S::Q_IN_SHARED ? 1 : KSTEPS][4];
+    if constexpr (S::Q_IN_SHARED) {
+        for (int c = tid; c < BM * CHUNKS; c += S::THREADS) {
+            int r = c / CHUNKS;
+            int d0 = (c - r * CHUNKS) * 8;
+            int rr = blockRow0 + r;
+            for (int which = 0; which < 2; which++) {
+                u32x4 h = {0u, 0u, 0u, 0u};
+                const float* q = which == 0 ? q0 : q1;
+                if (rr < rows && (which == 0 || window > 0)) {
+                    const float* src = q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0;
+                    f32x4 a = ((const f32x4*) src)[0];
+                    f32x4 b = ((const f32x4*) src)[1];
+                    h.x = pack_f16x2(a.x, a.y);
+                    h.y = pack_f16x2(a.z, a.w);
+                    h.z = pack_f16x2(b.x, b.y);
+                    h.w = pack_f16x2(b.z, b.w);
+                }
+                *(u32x4*) (qShared + (which * BM + r) * ROW + d0) = h;
+            }
+        }
+    } else {
+        for (int which = 0; which < 2; which++) {
+            const float* q = which == 0 ? q0 : q1;
+            bool present = which == 0 || window > 0;
+            const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
+            const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
+            bool ok0 = present && row0 < rows;
+            bool ok1 = present && row1 < rows;
+#pragma unroll
+            for (int kk = 0; kk < KSTEPS; kk++) {
+                int c = kk * 16 + 2 * tig;
+                f32x2 a = ok0 ? *(const f32x2*) (src0 + c) : f32x2{0.0f, 0.0f};
+                f32x2 b = ok1 ? *(const f32x2*) (src1 + c) : f32x2{0.0f, 0.0f};
+                f32x2 e = ok0 ? *(const f32x2*) (src0 + c + 8) : f32x2{0.0f, 0.0f};
+                f32x2 f = ok1 ? *(const f32x2*) (src1 + c + 8) : f32x2{0.0f, 0.0f};
+                qFrag[which][kk][0] = pack_f16x2(a.x, a.y);
+                qFrag[which][kk][1] = pack_f16x2(b.x, b.y);
+                qFrag[which][kk][2] = pack_f16x2(e.x, e.y);
+                qFrag[which][kk][3] = pack_f16x2(f.x, f.y);
+            }
+        }
+    }
+
+    const int chunk = split_chunk(kvLen, splits, BN);
+    const int kb = split * chunk;
+    const int ke = imin(kvLen, kb + chunk);
+    const int tileEnd = imin(ke, blockHi.p + 1);
+
+    // Next tile at or after t that some row of the block needs (StreamingLLM skips its evicted keys).
+    auto nextTile = [&](int t) {
+        while (t < tileEnd && !tile_has_far(t, BN, blockLo, blockHi, window) && !tile_has_near(t, BN, blockLo, blockHi)) {
+            t += BN;
+        }
+        return t;
+    };
+    // Stored keys (unless only near keys from the ring/batch are needed) and values of tile t into stage s.
+    auto issue = [&](int t, int s) {
+        bool stored = tile_has_far(t, BN, blockLo, blockHi, window) || (!useTrue && tile_has_near(t, BN, blockLo, blockHi));
+        for (int c = tid; c < BN * CHUNKS; c += S::THREADS) {
+            int r = c / CHUNKS;
+            int d0 = (c - r * CHUNKS) * 8;
+            int j = t + r;
+            bool valid = j < kvLen;
+            long long src = (kvRow + (valid ? j : 0)) * D + d0;
+            if (stored) {
+                cp_async16(smem + s * S::TILE_HALVES + r * ROW + d0, K + src, valid);
+            }
+            cp_async16(smem + (2 + s) * S::TILE_HALVES + r * ROW + d0, V + src, valid);
+        }
+    };
+    // True-position keys of tile t: this call's batch (F32, rounded to f16) or the ring.
+    auto loadTrueKeys = [&](int t) {
+        for (int c = tid; c < BN * CHUNKS; c += S::THREADS) {
+            int r = c / CHUNKS;
+            int d0 = (c - r * CHUNKS) * 8;
+            int j = t + r;
+            u32x4 h = {0u, 0u, 0u, 0u};
+            if (j < kvLen) {
+                if (j >= start) {
+                    const float* src = batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0;
+                    f32x4 a = ((const f32x4*) src)[0];
+                    f32x4 b = ((const f32x4*) src)[1];
+                    h.x = pack_f16x2(a.x, a.y);
+                    h.y = pack_f16x2(a.z, a.w);
+                    h.z = pack_f16x2(b.x, b.y);
+                    h.w = pack_f16x2(b.z, b.w);
+                } else {
+                    h = *(const u32x4*) (ring + ((long long) g * ringSlots + j % ringSlots) * D + d0);
+                }
+            }
+            *(u32x4*) (kTrue + r * ROW + d0) = h;
+        }
+    };
+
+    float o[DT][4];
+#pragma unroll
+    for (int dt = 0; dt < DT; dt++) {
+        o[dt][0] = o[dt][1] = o[dt][2] = o[dt][3] = 0.0f;
+    }
+    float m0 = LONGLM_NEG_INF, m1 = LONGLM_NEG_INF, l0 = 0.0f, l1 = 0.0f;
+
+    if constexpr (S::Q_IN_SHARED) {
+        __syncthreads();
+    }
+    int t = nextTile(imax(kb, blockLo.first / BN * BN));
+    int stage = 0;
+    if (t < tileEnd) {
+        issue(t, 0);
+    }
+    cp_async_commit();
+    while (t < tileEnd) {
+        int next = nextTile(t + BN);
+        if (next < tileEnd) {
+            issue(next, stage ^ 1);
+        }
+        cp_async_commit();
+        cp_async_wait<1>();
+        __syncthreads();
+        if (useTrue && tile_has_near(t, BN, blockLo, blockHi)) {
+            loadTrueKeys(t);
+            __syncthreads();
+        }
+        const bool far = warpValid && tile_has_far(t, BN, warpLo, warpHi, window);
+        const bool near = warpValid && tile_has_near(t, BN, warpLo, warpHi);
+        if (far || near) {
+            const unsigned short* kFar = smem + stage * S::TILE_HALVES;
+            const unsigned short* kNear = useTrue ? kTrue : kFar;
+            const unsigned short* vTile = smem + (2 + stage) * S::TILE_HALVES;
+            float sc[NT][4];
+#pragma unroll
+            for (int nt2 = 0; nt2 < NT / 2; nt2++) {
+                float sf[2][4] = {{0.0f, 0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}};
+                float sn[2][4] = {{0.0f, 0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}};
+                // ldmatrix rows: keys nt2·16 + (lane%8) + 8·(lane/16), dims +8·((lane/8)%2)
+                const int keyRow = nt2 * 16 + (lane & 7) + ((lane >> 4) << 3);
+                const int dimOff = ((lane >> 3) & 1) << 3;
+#pragma unroll
+                for (int which = 0; which < 2; which++) {
+                    if (which == 0 ? !far : !near) {
+                        continue;
+                    }
+                    const unsigned short* kt = which == 0 ? kFar : kNear;
+                    float (*acc)[4] = which == 0 ? sf : sn;
+#pragma unroll
+                    for (int kk = 0; kk < KSTEPS; kk++) {
+                        unsigned a[4];
+                        if constexpr (S::Q_IN_SHARED) {
+                            int q = which == 0 ? 1 : 0;
+                            ldmatrix_x4(a, qShared + (q * BM + warp * 16 + (lane & 15)) * ROW + kk * 16 + ((lane >> 4) << 3));
+                        } else {
+                            int q = which == 0 ? 1 : 0;
+                            a[0] = qFrag[q][kk][0];
+                            a[1] = qFrag[q][kk][1];
+                            a[2] = qFrag[q][kk][2];
+                            a[3] = qFrag[q][kk][3];
+                        }
+                        unsigned b[4];
+                        ldmatrix_x4(b, kt + keyRow * ROW + kk * 16 + dimOff);
+                        mma_16816(acc[0], a, b);
+                        mma_16816(acc[1], a, b + 2);
+                    }
+                }
+#pragma unroll
+                for (int tt = 0; tt < 2; tt++) {
+#pragma unroll
+                    for (int e = 0; e < 4; e++) {
+                        int j = t + nt2 * 16 + tt * 8 + 2 * tig + (e & 1);
+                        int kind = j < ke ? key_kind(e < 2 ? range0 : range1, j) : LONGLM_KEY_MASKED;
+                        float dot = kind == LONGLM_KEY_FAR ? sf[tt][e] : sn[tt][e];
+                        sc[2 * nt2 + tt][e] = kind == LONGLM_KEY_MASKED ? LONGLM_NEG_INF : score_log2(dot, scale, softCap);
+                    }
+                }
+            }
+            // online softmax over the tile; each row's four threads (same gid) agree through two shuffles
+            float mx0 = LONGLM_NEG_INF, mx1 = LONGLM_NEG_INF;
+#pragma unroll
+            for (int nt = 0; nt < NT; nt++) {
+                mx0 = fmaxf(mx0, fmaxf(sc[nt][0], sc[nt][1]));
+                mx1 = fmaxf(mx1, fmaxf(sc[nt][2], sc[nt][3]));
+            }
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+            float new0 = fmaxf(m0, mx0), new1 = fmaxf(m1, mx1);
+            float corr0 = m0 == LONGLM_NEG_INF ? 0.0f : exp2f(m0 - new0);
+            float corr1 = m1 == LONGLM_NEG_INF ? 0.0f : exp2f(m1 - new1);
+            float ref0 = new0 == LONGLM_NEG_INF ? 0.0f : new0;
+            float ref1 = new1 == LONGLM_NEG_INF ? 0.0f : new1;
+            m0 = new0;
+            m1 = new1;
+            l0 *= corr0;
+            l1 *= corr1;
+#pragma unroll
+            for (int dt = 0; dt < DT; dt++) {
+                o[dt][0] *= corr0;
+                o[dt][1] *= corr0;
+                o[dt][2] *= corr1;
+                o[dt][3] *= corr1;
+            }
+#pragma unroll
+            for (int nt = 0; nt < NT; nt++) {
+                sc[nt][0] = exp2f(sc[nt][0] - ref0);
+                sc[nt][1] = exp2f(sc[nt][1] - ref0);
+                sc[nt][2] = exp2f(sc[nt][2] - ref1);
+                sc[nt][3] = exp2f(sc[nt][3] - ref1);
+                l0 += sc[nt][0] + sc[nt][1];
+                l1 += sc[nt][2] + sc[nt][3];
+            }
+            // P·V: the score fragments are already the A fragments of the next product
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++) {
+                unsigned a[4];
+                a[0] = pack_f16x2(sc[2 * kk][0], sc[2 * kk][1]);
+                a[1] = pack_f16x2(sc[2 * kk][2], sc[2 * kk][3]);
+                a[2] = pack_f16x2(sc[2 * kk + 1][0], sc[2 * kk + 1][1]);
+                a[3] = pack_f16x2(sc[2 * kk + 1][2], sc[2 * kk + 1][3]);
+                // ldmatrix.trans rows: keys kk·16 + (lane%8) + 8·((lane/8)%2), dims +8·(lane/16)
+                const unsigned short* vRow = vTile + (kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3)) * ROW + ((lane >> 4) << 3);
+#pragma unroll
+                for (int dt2 = 0; dt2 < D / 16; dt2++) {
+                    unsigned b[4];
+                    ldmatrix_x4_trans(b, vRow + dt2 * 16);
+                    mma_16816(o[2 * dt2], a, b);
+                    mma_16816(o[2 * dt2 + 1], a, b + 2);
+                }
+            }
+        }
+        __syncthreads(); // the stage and the true-key tile are overwritten next
+        t = next;
+        stage ^= 1;
+    }
+    cp_async_wait<0>();
+
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+#pragma unroll
+    for (int half = 0; half < 2; half++) {
+        int rr = half == 0 ? row0 : row1;
+        if (rr >= rows) {
+            continue;
+        }
+        long long qrow = (long long) (rr / group) * heads + g * group + rr % group;
+        float m = half == 0 ? m0 : m1;
+        float l = half == 0 ? l0 : l1;
+        if (splits == 1) {
+            float inv = 1.0f / l;
+            float* dst = out + qrow * D + 2 * tig;
+#pragma unroll
+            for (int dt = 0; dt < DT; dt++) {
+                f32x2 v = {o[dt][2 * half] * inv, o[dt][2 * half + 1] * inv};
+                *(f32x2*) (dst + dt * 8) = v;
+            }
+        } else {
+            float* w = workspace + ((long long) split * n * heads + qrow) * (D + 2);
+#pragma unroll
+            for (int dt = 0; dt < DT; dt++) {
+                w[dt * 8 + 2 * tig] = o[dt][2 * half];
+                w[dt * 8 + 2 * tig + 1] = o[dt][2 * half + 1];
+            }
+            if (tig == 0) {
+                w[D] = m;
+                w[D + 1] = l;
+            }
+        }
+    }
+}
+
+// Kernels per head size: attention_mma_f16_hd<D> (64 rows per block, 4 warps: prefill) and
+// attention_mma_decode_f16_hd<D> (16 rows, 1 warp: decoding and short batches, with split-KV).
+#define LONGLM_ATTENTION_MMA(name, D, WARPS, BN) \
+    extern "C" __global__ void __launch_bounds__(32 * WARPS) name( \
+            const float* q0, const float* q1, const unsigned short* K, const unsigned short* V, long long capacity, \
+            const unsigned short* ring, int ringSlots, const float* batchKeys, float* out, float* workspace, int n, int start, \
+            int heads, int kvHeads, int headDim, int window, int farKeyLimit, int nearFromRing, int span, float scale, \
+            float softCap, int splits) { \
+        attention_mma_impl<D, WARPS, BN>(q0, q1, K, V, capacity, ring, ringSlots, batchKeys, out, workspace, n, start, heads, \
+                                         kvHeads, window, farKeyLimit, nearFromRing, span, scale, softCap, splits); \
+    }
+#define LONGLM_ATTENTION_MMA_HEAD(D, BN) \
+    LONGLM_ATTENTION_MMA(attention_mma_f16_hd##D, D, 4, BN) \
+    LONGLM_ATTENTION_MMA(attention_mma_decode_f16_hd##D, D, 1, 32)
+LONGLM_ATTENTION_MMA_HEAD(16, 64)
+LONGLM_ATTENTION_MMA_HEAD(32, 64)
+LONGLM_ATTENTION_MMA_HEAD(64, 64)
+LONGLM_ATTENTION_MMA_HEAD(80, 64)
+LONGLM_ATTENTION_MMA_HEAD(96, 64)
+LONGLM_ATTENTION_MMA_HEAD(128, 64)
+LONGLM_ATTENTION_MMA_HEAD(256, 32)
