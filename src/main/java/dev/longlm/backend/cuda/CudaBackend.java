@@ -107,7 +107,14 @@ public final class CudaBackend implements Backend {
      * a GPU, cuBLAS or NVRTC gets one {@link CudaUnavailableException} line naming what is missing.
      */
     public static CudaBackend open(int ordinal, KvPrecision kvPrecision) {
-        CudaDevice device = CudaDevice.open(ordinal);
+        return open(CudaDevice.open(ordinal), kvPrecision);
+    }
+
+    /**
+     * A backend on {@code device}, opened by the caller with its own library search or kernel cache; the
+     * backend owns it from here (closes it on close, and on failure here).
+     */
+    public static CudaBackend open(CudaDevice device, KvPrecision kvPrecision) {
         try {
             return new CudaBackend(device, kvPrecision);
         } catch (RuntimeException | Error e) {

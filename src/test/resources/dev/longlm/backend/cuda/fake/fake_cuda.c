@@ -8,12 +8,28 @@
 // and pointers across the FFM boundary, and that the Java objects built on them work together.
 // It says nothing about real CUDA behaviour; the same contract tests run on a GPU for that.
 //
-// Built by FakeCuda.java with: cc -shared -fPIC -O1 -o libfakecuda.so fake_cuda.c -lm
+// Emulated kernels: when NVRTC is given exactly the source in libemukernels.unit.cu next to this
+// library (the backend's kernel unit, written by EmulatedCuda.java, which also builds
+// libemukernels.so from the same kernels on the CPU emulator of tools/cuda/emu.h), the "image"
+// names that library, and its modules launch the real kernels through its generated wrappers
+// (tools/cuda/emu_module.h), synchronously, with their dynamic shared memory.
+//
+// Device memory is checked as a GPU cannot: each allocation ends at a page the process may not
+// touch (an overrun crashes at once), starts filled with 0xFF bytes (NaN as f32 and f16: reading
+// what was never written shows), and copies, GEMM operands and the pointer parameters of emulated
+// kernels must lie inside one live allocation (else an error naming the call is printed on stderr).
+//
+// Built by FakeCuda.java with: cc -shared -fPIC -O1 -o libfakecuda.so fake_cuda.c -lm -ldl
 
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
@@ -25,6 +41,8 @@ typedef void* handle;
 #define ERR_INVALID_IMAGE 200
 #define ERR_INVALID_HANDLE 400
 #define ERR_NOT_FOUND 500
+#define ERR_ILLEGAL_ADDRESS 700
+#define ERR_LAUNCH_FAILED 719
 #define ERR_STREAM_CAPTURE_UNSUPPORTED 900
 
 static const long long TOTAL_MEMORY = 8LL << 30;
@@ -40,6 +58,8 @@ CUresult cuGetErrorName(CUresult error, const char** name) {
         case ERR_INVALID_IMAGE: *name = "CUDA_ERROR_INVALID_IMAGE"; return OK;
         case ERR_INVALID_HANDLE: *name = "CUDA_ERROR_INVALID_HANDLE"; return OK;
         case ERR_NOT_FOUND: *name = "CUDA_ERROR_NOT_FOUND"; return OK;
+        case ERR_ILLEGAL_ADDRESS: *name = "CUDA_ERROR_ILLEGAL_ADDRESS"; return OK;
+        case ERR_LAUNCH_FAILED: *name = "CUDA_ERROR_LAUNCH_FAILED"; return OK;
         case ERR_STREAM_CAPTURE_UNSUPPORTED: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return OK;
         default: *name = 0; return ERR_INVALID_VALUE;
     }
@@ -94,11 +114,39 @@ CUresult cuDevicePrimaryCtxRelease_v2(int device) {
 CUresult cuCtxSetCurrent(handle ctx) { if (ctx != &context_object) return ERR_INVALID_VALUE; current = ctx; return OK; }
 CUresult cuCtxSynchronize(void) { return current ? OK : ERR_INVALID_VALUE; }
 
-// ---- memory: malloc'd host memory stands for device memory ----
+// ---- memory: host pages stand for device memory ----
 
-typedef struct { void* base; size_t bytes; } Block;
-static Block blocks[4096];
+// An allocation: `bytes` at `base`, the last bytes before a PROT_NONE guard page of its mapping.
+typedef struct { char* base; size_t bytes; void* mapping; size_t mapped; } Block;
+static Block* blocks = 0;
 static int block_count = 0;
+static int block_capacity = 0;
+
+static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+/** The live allocation holding [p, p + bytes), or 0. */
+static const Block* find_block(uintptr_t p, size_t bytes) {
+    for (int i = block_count - 1; i >= 0; i--) {
+        uintptr_t start = (uintptr_t) blocks[i].base;
+        if (p >= start && p < start + blocks[i].bytes) {
+            return bytes <= start + blocks[i].bytes - p ? &blocks[i] : 0;
+        }
+    }
+    return 0;
+}
+
+/** Whether [p, p + bytes) is device memory; prints what is wrong otherwise. */
+static int device_range(const char* call, const char* what, uintptr_t p, size_t bytes) {
+    if (bytes == 0 || find_block(p, bytes)) return 1;
+    const Block* start = find_block(p, 1);
+    if (start) {
+        fprintf(stderr, "fake cuda: %s: %s 0x%llx + %zu bytes runs %zu bytes past its allocation of %zu bytes\n", call, what,
+                (unsigned long long) p, bytes, (size_t) (p + bytes - ((uintptr_t) start->base + start->bytes)), start->bytes);
+    } else {
+        fprintf(stderr, "fake cuda: %s: %s 0x%llx is not in any live device allocation\n", call, what, (unsigned long long) p);
+    }
+    return 0;
+}
 
 CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
     *free_bytes = (size_t) (TOTAL_MEMORY / 2 - allocated);
@@ -108,19 +156,32 @@ CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
 
 CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
     if (bytes == 0) return ERR_INVALID_VALUE;
-    if ((long long) bytes > TOTAL_MEMORY / 2 - allocated || block_count == 4096) return ERR_OUT_OF_MEMORY;
-    void* p = malloc(bytes);
-    if (!p) return ERR_OUT_OF_MEMORY;
-    blocks[block_count++] = (Block) {p, bytes};
+    if ((long long) bytes > TOTAL_MEMORY / 2 - allocated) return ERR_OUT_OF_MEMORY;
+    if (block_count == block_capacity) {
+        int capacity = block_capacity ? 2 * block_capacity : 1024;
+        Block* grown = realloc(blocks, sizeof(Block) * (size_t) capacity);
+        if (!grown) return ERR_OUT_OF_MEMORY;
+        blocks = grown;
+        block_capacity = capacity;
+    }
+    size_t page = (size_t) sysconf(_SC_PAGESIZE);
+    size_t used = round_up(bytes, 256);  // cuMemAlloc's alignment
+    size_t mapped = round_up(used, page) + page;
+    char* mapping = mmap(0, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) return ERR_OUT_OF_MEMORY;
+    mprotect(mapping + mapped - page, page, PROT_NONE);
+    char* base = mapping + mapped - page - used;
+    memset(base, 0xFF, used);  // as uninitialised as it gets: NaN in f32 and f16
+    blocks[block_count++] = (Block) {base, bytes, mapping, mapped};
     allocated += (long long) bytes;
-    *ptr = (CUdeviceptr) (uintptr_t) p;
+    *ptr = (CUdeviceptr) (uintptr_t) base;
     return OK;
 }
 
 CUresult cuMemFree_v2(CUdeviceptr ptr) {
     for (int i = 0; i < block_count; i++) {
         if ((CUdeviceptr) (uintptr_t) blocks[i].base == ptr) {
-            free(blocks[i].base);
+            munmap(blocks[i].mapping, blocks[i].mapped);
             allocated -= (long long) blocks[i].bytes;
             blocks[i] = blocks[--block_count];
             return OK;
@@ -142,13 +203,30 @@ CUresult cuMemHostUnregister(void* p) { return p ? OK : ERR_INVALID_VALUE; }
 
 typedef struct { int capturing; } Stream;
 
-enum { OP_LAUNCH, OP_COPY, OP_FILL8, OP_FILL32, OP_GEMM };
+// A kernel: one of the built-in C functions below (fn), or an emulated kernel of a loaded
+// libemukernels.so (emu, with its parameters' sizes and kinds from the library).
+#define MAX_PARAMS 32
 typedef void (*KernelFn)(unsigned, unsigned, unsigned, unsigned, void**);
+typedef int (*EmuLaunch)(unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, void**);
+typedef struct { int count; int sizes[32]; char kinds[33]; } EmuParams;  // emu_module.h's LongLmEmuParams
+typedef const EmuParams* (*EmuParamsFn)(void);
+typedef struct {
+    const char* name;
+    KernelFn fn;
+    int count;
+    int sizes[MAX_PARAMS];
+    int max_dynamic_shared;
+    EmuLaunch emu;
+    const char* kinds;
+} Kernel;
+
+enum { OP_LAUNCH, OP_COPY, OP_FILL8, OP_FILL32, OP_GEMM };
 typedef struct {
     int kind;
-    KernelFn fn;
+    const Kernel* kernel;
     unsigned grid[3], block[3];
-    unsigned char params[8][8];
+    unsigned shared;
+    unsigned char params[MAX_PARAMS][8];
     void* dst;
     const void* src;
     size_t count;
@@ -207,49 +285,70 @@ CUresult cuGraphDestroy(handle graph) { if (!graph) return ERR_INVALID_HANDLE; f
 CUresult cuGraphExecDestroy(handle exec) { if (!exec) return ERR_INVALID_HANDLE; free(exec); return OK; }
 
 static void run_gemm(const Op* op);
-static void run(Op* op);
 
-static void run(Op* op) {
-    void* pointers[8];
-    for (int p = 0; p < 8; p++) pointers[p] = op->params[p];
+static CUresult run(Op* op) {
+    void* pointers[MAX_PARAMS];
+    for (int p = 0; p < MAX_PARAMS; p++) pointers[p] = op->params[p];
     switch (op->kind) {
-        case OP_LAUNCH: op->fn(op->grid[0] * op->grid[1] * op->grid[2], op->block[0] * op->block[1] * op->block[2],
-                               0, 0, pointers); break;
-        case OP_COPY: memmove(op->dst, op->src, op->count); break;
-        case OP_FILL8: memset(op->dst, (int) op->value, op->count); break;
-        case OP_FILL32: for (size_t i = 0; i < op->count; i++) ((unsigned*) op->dst)[i] = op->value; break;
-        case OP_GEMM: run_gemm(op); break;
+        case OP_LAUNCH:
+            if (op->kernel->emu) {
+                int r = op->kernel->emu(op->grid[0], op->grid[1], op->grid[2], op->block[0], op->block[1], op->block[2],
+                                        op->shared, pointers);
+                if (r == 1) {
+                    fprintf(stderr, "fake cuda: %s: block %u x %u x %u: the kernels take 1-D blocks of whole warps\n",
+                            op->kernel->name, op->block[0], op->block[1], op->block[2]);
+                    return ERR_INVALID_VALUE;
+                }
+                return r == 0 ? OK : ERR_LAUNCH_FAILED;
+            }
+            op->kernel->fn(op->grid[0] * op->grid[1] * op->grid[2], op->block[0] * op->block[1] * op->block[2], 0, 0,
+                           pointers);
+            return OK;
+        case OP_COPY: memmove(op->dst, op->src, op->count); return OK;
+        case OP_FILL8: memset(op->dst, (int) op->value, op->count); return OK;
+        case OP_FILL32: for (size_t i = 0; i < op->count; i++) ((unsigned*) op->dst)[i] = op->value; return OK;
+        case OP_GEMM: run_gemm(op); return OK;
     }
+    return ERR_INVALID_VALUE;
 }
 
 CUresult cuGraphLaunch(handle exec, handle stream) {
     if (!exec || !stream) return ERR_INVALID_HANDLE;
     Graph* g = exec;
-    for (int i = 0; i < g->count; i++) run(&g->ops[i]);
+    for (int i = 0; i < g->count; i++) {
+        CUresult r = run(&g->ops[i]);
+        if (r != OK) return r;
+    }
     return OK;
 }
 
 static CUresult submit(Stream* s, Op op) {
     if (!s) return ERR_INVALID_HANDLE;
-    if (!record(s, op)) run(&op);
-    return OK;
+    return record(s, op) ? OK : run(&op);
 }
 
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, handle stream) {
     if (((Stream*) stream)->capturing) return ERR_STREAM_CAPTURE_UNSUPPORTED;  // host memory in a graph: not used here
+    if (!device_range("cuMemcpyHtoDAsync", "destination", dst, n)) return ERR_INVALID_VALUE;
     return submit(stream, (Op) {.kind = OP_COPY, .dst = (void*) (uintptr_t) dst, .src = src, .count = n});
 }
 CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, handle stream) {
     if (((Stream*) stream)->capturing) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    if (!device_range("cuMemcpyDtoHAsync", "source", src, n)) return ERR_INVALID_VALUE;
     return submit(stream, (Op) {.kind = OP_COPY, .dst = dst, .src = (const void*) (uintptr_t) src, .count = n});
 }
 CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, handle stream) {
+    if (!device_range("cuMemcpyDtoDAsync", "destination", dst, n) || !device_range("cuMemcpyDtoDAsync", "source", src, n)) {
+        return ERR_INVALID_VALUE;
+    }
     return submit(stream, (Op) {.kind = OP_COPY, .dst = (void*) (uintptr_t) dst, .src = (const void*) (uintptr_t) src, .count = n});
 }
 CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t n, handle stream) {
+    if (!device_range("cuMemsetD8Async", "destination", dst, n)) return ERR_INVALID_VALUE;
     return submit(stream, (Op) {.kind = OP_FILL8, .dst = (void*) (uintptr_t) dst, .value = value, .count = n});
 }
 CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t n, handle stream) {
+    if (!device_range("cuMemsetD32Async", "destination", dst, 4 * n)) return ERR_INVALID_VALUE;
     return submit(stream, (Op) {.kind = OP_FILL32, .dst = (void*) (uintptr_t) dst, .value = value, .count = n});
 }
 
@@ -319,7 +418,6 @@ static void cached(unsigned blocks, unsigned threads, unsigned unused1, unsigned
     (*(float**) p[0])[0] = 1.0f;
 }
 
-typedef struct { const char* name; KernelFn fn; int count; int sizes[8]; int max_dynamic_shared; } Kernel;
 static Kernel kernels[] = {
     {"args_probe", args_probe, 6, {8, 8, 4, 4, 8, 8}, 48 * 1024},
     {"add_one", add_one, 2, {8, 4}, 48 * 1024},
@@ -327,7 +425,14 @@ static Kernel kernels[] = {
     {"cached", cached, 1, {8}, 48 * 1024},
 };
 
-typedef struct { int loaded; } Module;
+// An emulated module's "image": this marker, the library's path, a NUL (after a fake CUBIN's ELF magic).
+static const char EMULATED[] = "longlm-emulated-module\n";
+
+typedef struct {
+    void* library;  // libemukernels.so, or 0 for the built-in kernels
+    Kernel** functions;
+    int function_count;
+} Module;
 
 CUresult cuModuleLoadData(handle* module, const void* image) {
     const unsigned char* bytes = image;
@@ -335,13 +440,64 @@ CUresult cuModuleLoadData(handle* module, const void* image) {
     int ptx = strncmp(image, "//", 2) == 0;
     if (!cubin && !ptx) return ERR_INVALID_IMAGE;
     Module* m = calloc(1, sizeof(Module));
-    m->loaded = 1;
+    const char* marker = strstr((const char*) image + (cubin ? 4 : 2), EMULATED);
+    if (marker) {
+        m->library = dlopen(marker + strlen(EMULATED), RTLD_NOW | RTLD_LOCAL);
+        if (!m->library) {
+            fprintf(stderr, "fake cuda: cuModuleLoadData: %s\n", dlerror());
+            free(m);
+            return ERR_INVALID_IMAGE;
+        }
+    }
     *module = m;
     return OK;
 }
-CUresult cuModuleUnload(handle module) { if (!module) return ERR_INVALID_HANDLE; free(module); return OK; }
+CUresult cuModuleUnload(handle module) {
+    Module* m = module;
+    if (!m) return ERR_INVALID_HANDLE;
+    for (int i = 0; i < m->function_count; i++) {
+        free((char*) m->functions[i]->name);
+        free(m->functions[i]);
+    }
+    free(m->functions);
+    if (m->library) dlclose(m->library);
+    free(m);
+    return OK;
+}
+
+/** The emulated kernel `name` of `m`'s library (found through its generated wrapper), or 0. */
+static Kernel* emulated_function(Module* m, const char* name) {
+    for (int i = 0; i < m->function_count; i++) {
+        if (strcmp(m->functions[i]->name, name) == 0) return m->functions[i];
+    }
+    char symbol[256];
+    snprintf(symbol, sizeof symbol, "longlm_emu_launch_%s", name);
+    EmuLaunch launch = (EmuLaunch) dlsym(m->library, symbol);
+    snprintf(symbol, sizeof symbol, "longlm_emu_params_%s", name);
+    EmuParamsFn params = (EmuParamsFn) dlsym(m->library, symbol);
+    if (!launch || !params) return 0;
+    const EmuParams* p = params();
+    Kernel* k = calloc(1, sizeof(Kernel));
+    k->name = strdup(name);
+    k->emu = launch;
+    k->count = p->count;
+    memcpy(k->sizes, p->sizes, sizeof k->sizes);
+    k->kinds = p->kinds;
+    k->max_dynamic_shared = 48 * 1024;
+    m->functions = realloc(m->functions, sizeof(Kernel*) * (size_t) (m->function_count + 1));
+    m->functions[m->function_count++] = k;
+    return k;
+}
+
 CUresult cuModuleGetFunction(handle* function, handle module, const char* name) {
-    if (!module) return ERR_INVALID_HANDLE;
+    Module* m = module;
+    if (!m) return ERR_INVALID_HANDLE;
+    if (m->library) {
+        Kernel* k = emulated_function(m, name);
+        if (!k) return ERR_NOT_FOUND;
+        *function = k;
+        return OK;
+    }
     for (unsigned i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
         if (strcmp(kernels[i].name, name) == 0) {
             *function = &kernels[i];
@@ -368,7 +524,11 @@ CUresult cuFuncGetParamInfo(handle function, size_t index, size_t* offset, size_
     Kernel* k = function;
     if (!k || index >= (size_t) k->count) return ERR_INVALID_VALUE;
     size_t at = 0;
-    for (size_t i = 0; i < index; i++) at += (size_t) k->sizes[i];
+    for (size_t i = 0; i <= index; i++) {
+        size_t bytes = (size_t) k->sizes[i];
+        at = round_up(at, bytes);  // each parameter at its natural alignment, as in the CUDA ABI
+        if (i < index) at += bytes;
+    }
     *offset = at;
     if (size) *size = (size_t) k->sizes[index];
     return OK;
@@ -384,12 +544,26 @@ CUresult cuLaunchKernel(handle function, unsigned gx, unsigned gy, unsigned gz, 
     Kernel* k = function;
     if (!k || !stream || extra) return ERR_INVALID_HANDLE;
     if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024) return ERR_INVALID_VALUE;
-    if (shared > (unsigned) k->max_dynamic_shared) return ERR_INVALID_VALUE;
-    Op op = {.kind = OP_LAUNCH, .fn = k->fn, .grid = {gx, gy, gz}, .block = {bx, by, bz}};
+    if (gy > 65535 || gz > 65535) return ERR_INVALID_VALUE;
+    if (shared > (unsigned) k->max_dynamic_shared) {
+        if (k->emu) {
+            fprintf(stderr, "fake cuda: %s: %u bytes of dynamic shared memory, but the function allows %d "
+                    "(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)\n", k->name, shared, k->max_dynamic_shared);
+        }
+        return ERR_INVALID_VALUE;
+    }
+    Op op = {.kind = OP_LAUNCH, .kernel = k, .grid = {gx, gy, gz}, .block = {bx, by, bz}, .shared = shared};
     // Copy the values at launch, as the driver does: the caller reuses its argument buffer at once.
     for (int i = 0; i < k->count; i++) memcpy(op.params[i], params[i], (size_t) k->sizes[i]);
-    if (!record(stream, op)) run(&op);
-    return OK;
+    for (int i = 0; k->kinds && i < k->count; i++) {
+        CUdeviceptr p;
+        memcpy(&p, op.params[i], sizeof p);
+        if (k->kinds[i] == 'p' && p != 0 && !find_block(p, 1)) {
+            fprintf(stderr, "fake cuda: %s: parameter %d (0x%llx) is not in any live device allocation\n", k->name, i, p);
+            return ERR_ILLEGAL_ADDRESS;
+        }
+    }
+    return record(stream, op) ? OK : run(&op);
 }
 
 // ---- cuBLAS ----
@@ -465,6 +639,16 @@ int cublasGemmEx(handle h, int transa, int transb, int m, int n, int k, const vo
     if (compute != 68 || algo != -1 || transa < 0 || transa > 1 || transb < 0 || transb > 1) return 7;
     if (atype != btype || (atype != 0 && atype != 2 && atype != 14) || (ctype != 0 && ctype != atype)) return 15;
     if (lda < (transa ? k : m) || ldb < (transb ? n : k) || ldc < m) return 7;
+    // Column-major operands: the last column starts (columns - 1) · ld elements in and holds `rows` of them.
+    size_t in = atype == 0 ? 4 : 2, out = ctype == 0 ? 4 : 2;
+    size_t a_extent = ((size_t) ((transa ? m : k) - 1) * (size_t) lda + (size_t) (transa ? k : m)) * in;
+    size_t b_extent = ((size_t) ((transb ? k : n) - 1) * (size_t) ldb + (size_t) (transb ? n : k)) * in;
+    size_t c_extent = ((size_t) (n - 1) * (size_t) ldc + (size_t) m) * out;
+    if (m > 0 && n > 0 && k > 0 && (!device_range("cublasGemmEx", "A", (uintptr_t) A, a_extent)
+            || !device_range("cublasGemmEx", "B", (uintptr_t) B, b_extent)
+            || !device_range("cublasGemmEx", "C", (uintptr_t) C, c_extent))) {
+        return 7;
+    }
     Op op = {.kind = OP_GEMM, .gemm = {transa, transb, m, n, k, atype, lda, btype, ldb, ctype, ldc, compute},
              .alpha = *(const float*) alpha, .beta = *(const float*) beta, .a = A, .b = B, .c = C};
     if (!record(blas->stream, op)) run(&op);
@@ -473,7 +657,33 @@ int cublasGemmEx(handle h, int transa, int transb, int m, int n, int k, const vo
 
 // ---- NVRTC: "compiles" to a recognizable image; "#error" in a source fails like a compile error ----
 
-typedef struct { char* source; char* name; char log[256]; unsigned char image[64]; size_t image_size; int cubin; } Program;
+typedef struct { char* source; char* name; char log[256]; unsigned char image[4200]; size_t image_size; int cubin; } Program;
+
+/**
+ * Whether `source` is the unit the emulated kernel library next to this one was built from; if so,
+ * writes that library's path (at most `room` bytes) to `library`.
+ */
+static int emulated_unit(const char* source, char* library, size_t room) {
+    Dl_info self;
+    if (!dladdr((void*) emulated_unit, &self) || !self.dli_fname) return 0;
+    const char* slash = strrchr(self.dli_fname, '/');
+    int folder = slash ? (int) (slash - self.dli_fname) : 1;
+    const char* dir = slash ? self.dli_fname : ".";
+    char unit_path[4096];
+    snprintf(unit_path, sizeof unit_path, "%.*s/libemukernels.unit.cu", folder, dir);
+    FILE* f = fopen(unit_path, "rb");
+    if (!f) return 0;
+    size_t length = strlen(source);
+    int same = 1;
+    char buffer[65536];
+    size_t at = 0;
+    for (size_t got; same && (got = fread(buffer, 1, sizeof buffer, f)) > 0; at += got) {
+        same = at + got <= length && memcmp(buffer, source + at, got) == 0;
+    }
+    fclose(f);
+    if (!same || at != length) return 0;
+    return snprintf(library, room, "%.*s/libemukernels.so", folder, dir) < (int) room;
+}
 
 int nvrtcVersion(int* major, int* minor) { *major = 13; *minor = 0; return 0; }
 int nvrtcGetNumSupportedArchs(int* count) { *count = 5; return 0; }
@@ -523,7 +733,11 @@ int nvrtcCompileProgram(handle prog, int count, const char* const* options) {
         return 6;
     }
     p->cubin = strncmp(arch, "sm_", 3) == 0;
-    if (p->cubin) {
+    char library[4096];
+    if (emulated_unit(p->source, library, sizeof library)) {
+        int n = snprintf((char*) p->image, sizeof p->image, "%s%s%s", p->cubin ? "\x7f" "ELF " : "// ", EMULATED, library);
+        p->image_size = (size_t) n + 1;  // with the NUL that ends the path
+    } else if (p->cubin) {
         memcpy(p->image, "\x7f" "ELF fake cubin", 15);
         p->image_size = 15;
     } else {
