@@ -71,7 +71,7 @@ final class FakeCuda {
         }
         // Compiled under another name and renamed: a process that has the previous build loaded keeps it intact.
         Path compiled = dir.resolve("libfakecuda.so.tmp");
-        Process cc = new ProcessBuilder("cc", "-shared", "-fPIC", "-O1", "-o", compiled.toString(), source.toString(), "-lm", "-ldl")
+        Process cc = new ProcessBuilder("cc", "-shared", "-fPIC", "-O2", "-o", compiled.toString(), source.toString(), "-lm", "-ldl")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!cc.waitFor(120, TimeUnit.SECONDS) || cc.exitValue() != 0) {
             cc.destroyForcibly();

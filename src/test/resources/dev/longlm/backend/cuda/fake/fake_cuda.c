@@ -19,7 +19,7 @@
 // what was never written shows), and copies, GEMM operands and the pointer parameters of emulated
 // kernels must lie inside one live allocation (else an error naming the call is printed on stderr).
 //
-// Built by FakeCuda.java with: cc -shared -fPIC -O1 -o libfakecuda.so fake_cuda.c -lm -ldl
+// Built by FakeCuda.java with: cc -shared -fPIC -O2 -o libfakecuda.so fake_cuda.c -lm -ldl
 
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -616,19 +616,33 @@ enum { G_TA, G_TB, G_M, G_N, G_K, G_ATYPE, G_LDA, G_BTYPE, G_LDB, G_CTYPE, G_LDC
 
 static void run_gemm(const Op* op) {
     const int* g = op->gemm;
-    for (int i = 0; i < g[G_M]; i++) {
-        for (int j = 0; j < g[G_N]; j++) {
+    int m = g[G_M], n = g[G_N], k = g[G_K];
+    // op(A) row by row and op(B) column by column, widened once, so the dot products run over contiguous floats.
+    float* a = malloc(sizeof(float) * (size_t) m * (size_t) k);
+    float* b = malloc(sizeof(float) * (size_t) n * (size_t) k);
+    for (int i = 0; i < m; i++) {
+        for (int p = 0; p < k; p++) {
+            a[(size_t) i * k + p] = load(op->a, g[G_ATYPE], g[G_TA] ? p + (long) i * g[G_LDA] : i + (long) p * g[G_LDA]);
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        for (int p = 0; p < k; p++) {
+            b[(size_t) j * k + p] = load(op->b, g[G_BTYPE], g[G_TB] ? j + (long) p * g[G_LDB] : p + (long) j * g[G_LDB]);
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        const float* bj = b + (size_t) j * k;
+        for (int i = 0; i < m; i++) {
+            const float* ai = a + (size_t) i * k;
             double sum = 0;
-            for (int p = 0; p < g[G_K]; p++) {
-                float a = load(op->a, g[G_ATYPE], g[G_TA] ? p + (long) i * g[G_LDA] : i + (long) p * g[G_LDA]);
-                float b = load(op->b, g[G_BTYPE], g[G_TB] ? j + (long) p * g[G_LDB] : p + (long) j * g[G_LDB]);
-                sum += (double) a * b;
-            }
+            for (int p = 0; p < k; p++) sum += (double) ai[p] * bj[p];
             long at = i + (long) j * g[G_LDC];
             float prior = op->beta == 0 ? 0 : load(op->c, g[G_CTYPE], at);
             store(op->c, g[G_CTYPE], at, op->alpha * (float) sum + op->beta * prior);
         }
     }
+    free(a);
+    free(b);
 }
 
 int cublasGemmEx(handle h, int transa, int transb, int m, int n, int k, const void* alpha, const void* A, int atype,
