@@ -432,23 +432,29 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** {@code out = x·Wᵀ} on tensor cores (F16/BF16 inputs, F32 accumulation) or in FP32 for F32 weights. */
+    /**
+     * {@code out = x·Wᵀ} on tensor cores (F16/BF16 inputs, F32 accumulation) or in FP32 for F32 weights.
+     * F16 and BF16 weights are exact in their type, so their products take the activations as two
+     * halves (hi + lo) in two GEMMs and come within about 2^-22 of the F32 product; dequantized weights
+     * carry their own rounding, and take one GEMM of F16 activations, as llama.cpp's cuBLAS path does.
+     */
     private void gemm(DeviceMatrix w, CudaTensor x, CudaTensor out, int n) {
         long inputs = (long) n * w.cols();
+        long y = out.memory().address();
         switch (w.type()) {
-            case F32 -> device.cublas().linear(GemmPrecision.F32, w.memory().address(), x.memory().address(),
-                    out.memory().address(), w.rows(), w.cols(), n);
-            case BF16 -> {
-                DeviceMemory xh = halfInputs(inputs);
-                convert("convert_f32_to_bf16", x.memory(), xh, inputs);
-                device.cublas().linear(GemmPrecision.BF16_TO_F32, w.memory().address(), xh.address(), out.memory().address(),
-                        w.rows(), w.cols(), n);
-            }
-            case F16 -> {
-                DeviceMemory xh = halfInputs(inputs);
-                convert("convert_f32_to_f16", x.memory(), xh, inputs);
-                device.cublas().linear(GemmPrecision.F16_TO_F32, w.memory().address(), xh.address(), out.memory().address(),
-                        w.rows(), w.cols(), n);
+            case F32 -> device.cublas().linear(GemmPrecision.F32, w.memory().address(), x.memory().address(), y, w.rows(),
+                    w.cols(), n);
+            case BF16, F16 -> {
+                boolean bf16 = w.type() == GgmlType.BF16;
+                GemmPrecision precision = bf16 ? GemmPrecision.BF16_TO_F32 : GemmPrecision.F16_TO_F32;
+                DeviceMemory halves = halfInputs(2 * inputs);
+                DeviceMemory hi = halves.slice(0, 2 * inputs);
+                DeviceMemory lo = halves.slice(2 * inputs, 2 * inputs);
+                KernelLauncher k = kernels.get(bf16 ? "split_f32_to_bf16" : "split_f32_to_f16");
+                k.args().pointer(x.memory()).pointer(hi).pointer(lo).i64(inputs);
+                k.launch(blocksFor(inputs), THREADS, 0);
+                device.cublas().linear(precision, w.memory().address(), hi.address(), y, w.rows(), w.cols(), n, 1f, 0f);
+                device.cublas().linear(precision, w.memory().address(), lo.address(), y, w.rows(), w.cols(), n, 1f, 1f);
             }
             default -> {
                 DeviceMemory wh = halfWeights((long) w.rows() * w.cols());
