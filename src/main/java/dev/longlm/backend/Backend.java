@@ -25,6 +25,12 @@ public interface Backend extends AutoCloseable {
      */
     int promptBatch();
 
+    /** What memory is left for weights not yet loaded, KV stores and activations. */
+    MemoryBudget memoryBudget();
+
+    /** Whether every weight of {@code weights} is loaded already (so a memory check need not count them). */
+    boolean holds(WeightSet weights);
+
     /** Takes the weights into the backend's own representation; checks memory first. Idempotent per weight. */
     void load(WeightSet weights);
 

@@ -5,6 +5,7 @@ import dev.longlm.attention.Rope;
 import dev.longlm.backend.Backend;
 import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
+import dev.longlm.backend.MemoryBudget;
 import dev.longlm.backend.Positions;
 import dev.longlm.backend.Tensor;
 import dev.longlm.backend.WeightSet;
@@ -54,6 +55,18 @@ public final class CpuBackend implements Backend {
     @Override
     public int promptBatch() {
         return 64;
+    }
+
+    @Override
+    public MemoryBudget memoryBudget() {
+        Runtime rt = Runtime.getRuntime();
+        return new MemoryBudget(rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()), "the Java heap",
+                "raise the heap with -Xmx (e.g. LONGLM_JAVA_OPTS=-Xmx16g ./longlm ...)", Float.BYTES, false);
+    }
+
+    @Override
+    public boolean holds(WeightSet weights) {
+        return true; // weights stay in the mapped file; only the small vectors are on the heap, already
     }
 
     @Override

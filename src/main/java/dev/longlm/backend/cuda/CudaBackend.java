@@ -180,6 +180,17 @@ public final class CudaBackend implements Backend {
         return 512;
     }
 
+    @Override
+    public dev.longlm.backend.MemoryBudget memoryBudget() {
+        return new dev.longlm.backend.MemoryBudget(device.memory().free(), "GPU " + device.info().ordinal() + " ("
+                + device.info().name() + ")", "use a smaller model, --kv-type f16, or --device cpu", kvPrecision.bytes(), true);
+    }
+
+    @Override
+    public boolean holds(WeightSet weights) {
+        return matrices.keySet().containsAll(weights.matrices()) && vectors.keySet().containsAll(weights.vectors());
+    }
+
     // ---- weights ----
 
     @Override
