@@ -55,6 +55,7 @@ final class ChatCommand implements Callable<Integer> {
             int trained = model.config().contextLength();
             ContextMethod scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
             int capacity = ContextSize.resolve(ctx, scheme, trained, 0);
+            SessionMemory.check(model, scheme, capacity, false, "a context of " + capacity + " positions", "--ctx");
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
             ChatConversation conversation = new ChatConversation(Session.create(model, scheme, capacity, pool),
                     model.tokenizer(), template, Map.of());

@@ -71,9 +71,10 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new InputException("the prompt is empty; pass text with -p or -f");
             }
             int trained = model.config().contextLength();
-            int wanted = tokens.length + (maxTokens < 0 ? 0 : maxTokens);
+            int wanted = (int) Math.min(Integer.MAX_VALUE, (long) tokens.length + Math.max(0, maxTokens));
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
             int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
+            SessionMemory.check(model, method, capacity, false, "a context of " + capacity + " positions", "--ctx");
             Session session = Session.create(model, method, capacity, pool);
             positions.configure(session);
             if (!noEcho) {

@@ -4,6 +4,7 @@ import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.ChatTemplates;
+import dev.longlm.model.MemoryEstimate;
 import dev.longlm.model.Model;
 import dev.longlm.server.GenerationService;
 import dev.longlm.server.OpenAiServer;
@@ -71,6 +72,12 @@ final class ServeCommand implements Callable<Integer> {
             ServerOptions options = new ServerOptions(host, port, parallel, queueCapacity, limit, scheme, apiKey, modelId);
             GenerationService service = new GenerationService(model, template, pool, options,
                     new JsonSchemaConstraints(model.tokenizer()));
+            MemoryEstimate largest = service.sessionMemory(scheme != null ? scheme : ContextMethod.none(), limit);
+            if (largest.requiredBytes() > service.sessionBudget()) {
+                System.err.println("longlm serve: warning: a request using all " + limit + " positions needs " + largest.describe()
+                        + " but the heap has " + service.sessionBudget() / (1 << 20) + " MiB free; such requests will be refused"
+                        + " (lower --ctx or " + SessionMemory.MORE_HEAP + ")");
+            }
             try (OpenAiServer server = OpenAiServer.start(service, System.err)) {
                 System.err.printf("longlm serve: %s on http://%s:%d/v1 (%d slots, queue %d, up to %d positions per request, %s)%n",
                         modelId, host, server.port(), parallel, queueCapacity, limit,

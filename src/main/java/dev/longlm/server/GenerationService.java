@@ -7,6 +7,7 @@ import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
+import dev.longlm.model.MemoryEstimate;
 import dev.longlm.model.Model;
 import dev.longlm.backend.cpu.Parallel;
 import dev.longlm.tokenizer.Tokenizer;
@@ -42,6 +43,8 @@ public final class GenerationService implements AutoCloseable {
     private final Thread loopThread;
     private final ServerOptions options;
     private final Function<JsonNode, TokenConstraint> constraints;
+    /** Heap free for KV caches once the model and the decode loop's buffers are in memory. */
+    private final long sessionBudget;
 
     public GenerationService(Model model, ChatTemplate template, Parallel pool, ServerOptions options,
                              Function<JsonNode, TokenConstraint> constraints) {
@@ -51,8 +54,20 @@ public final class GenerationService implements AutoCloseable {
         this.options = options;
         this.constraints = constraints;
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
-        this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon()
-                .start(new DecodeLoop(model, pool, scheduler));
+        DecodeLoop loop = new DecodeLoop(model, pool, scheduler);
+        this.sessionBudget = MemoryEstimate.availableHeap();
+        this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon().start(loop);
+    }
+
+    /** The memory one request of {@code capacity} positions adds: its KV cache and prompt buffers. */
+    public MemoryEstimate sessionMemory(ContextMethod method, int capacity) {
+        return MemoryEstimate.forSession(model.file(), model.config(), method, capacity, DecodeLoop.PROMPT_CHUNK, false)
+                .withoutWeights();
+    }
+
+    /** Heap the server had for KV caches when it started. */
+    public long sessionBudget() {
+        return sessionBudget;
     }
 
     public SlotScheduler scheduler() {
@@ -125,6 +140,7 @@ public final class GenerationService implements AutoCloseable {
         } catch (InputException e) {
             throw ApiException.badRequest("context_length_exceeded", e.getMessage());
         }
+        checkMemory(method, capacity, request);
         TokenConstraint constraint = null;
         if (request.responseSchema() != null) {
             try {
@@ -134,6 +150,23 @@ public final class GenerationService implements AutoCloseable {
             }
         }
         return new Plan(tokens, method, capacity, stop, constraint);
+    }
+
+    /** Refuses, before a slot is taken, a request whose cache could not fit even with the server idle. */
+    private void checkMemory(ContextMethod method, int capacity, CompletionRequest request) {
+        String remedy = (request.maxTokens() >= 0 ? "lower max_tokens or shorten the prompt" : "set max_tokens")
+                + " (or restart the server with a larger -Xmx or a smaller --ctx)";
+        int cpuLimit = MemoryEstimate.maxCpuPositions(model.config());
+        if (capacity > cpuLimit) {
+            throw ApiException.badRequest("context_length_exceeded", "the request needs " + capacity
+                    + " positions but the KV cache holds at most " + cpuLimit + "; " + remedy);
+        }
+        try {
+            sessionMemory(method, capacity).requireFits(sessionBudget, "the request's context of " + capacity + " positions",
+                    "this server's heap", remedy);
+        } catch (InputException e) {
+            throw ApiException.badRequest("context_length_exceeded", e.getMessage());
+        }
     }
 
     /**
@@ -164,9 +197,9 @@ public final class GenerationService implements AutoCloseable {
                         ended = true;
                         return outcome;
                     }
-                    case GenerationJob.Failed(RuntimeException error) -> {
+                    case GenerationJob.Failed(Throwable error) -> {
                         ended = true;
-                        throw error;
+                        throw asApiError(error, plan);
                     }
                 }
             }
@@ -175,6 +208,27 @@ public final class GenerationService implements AutoCloseable {
                 scheduler.cancel(job);
             }
         }
+    }
+
+    /**
+     * What the client is told when its job failed in the decode loop: bad input as it was, running out
+     * of memory as a 503 (others' caches may have been holding it; the request may fit later), anything
+     * else as a 500.
+     */
+    private static RuntimeException asApiError(Throwable error, Plan plan) {
+        if (error instanceof RuntimeException runtime && (runtime instanceof ApiException || runtime instanceof InputException)) {
+            return runtime;
+        }
+        if (error instanceof OutOfMemoryError) {
+            return new ApiException(503, "server_error", "out_of_memory", "the server ran out of memory for a context of "
+                    + plan.capacity() + " positions; retry later, or lower max_tokens or the prompt");
+        }
+        return new ApiException(500, "server_error", "internal_error", "internal error: " + error.getClass().getSimpleName());
+    }
+
+    /** Whether the decode loop is running; /health reports the server unhealthy when it is not. */
+    public boolean healthy() {
+        return loopThread.isAlive() && !scheduler.closed();
     }
 
     /** Stops the decode loop; requests still running are failed. */

@@ -67,6 +67,9 @@ public final class OpenAiServer implements AutoCloseable {
             try {
                 route(exchange);
             } catch (ApiException e) {
+                if (e.status() >= 500 && e.status() != 503) {
+                    log.println("longlm serve: " + e.getMessage() + " on " + exchange.getRequestURI());
+                }
                 sendError(exchange, e.status(), e.type(), e.code(), e.getMessage());
             } catch (InputException e) {
                 sendError(exchange, 400, "invalid_request_error", "invalid_value", e.getMessage());
@@ -86,11 +89,16 @@ public final class OpenAiServer implements AutoCloseable {
         String method = exchange.getRequestMethod();
         if (path.equals("/health")) {
             requireMethod(method, "GET");
-            ObjectNode body = JSON.createObjectNode().put("status", "ok")
+            // A server whose decode loop is not running would queue requests forever: say so.
+            boolean healthy = service.healthy();
+            ObjectNode body = JSON.createObjectNode().put("status", healthy ? "ok" : "unhealthy")
                     .put("slots_busy", service.scheduler().busySlots())
                     .put("slots_total", service.scheduler().parallel())
                     .put("requests_waiting", service.scheduler().waitingRequests());
-            sendJson(exchange, 200, body);
+            if (!healthy) {
+                body.put("error", "the decode loop is not running; restart the server");
+            }
+            sendJson(exchange, healthy ? 200 : 503, body);
             return;
         }
         checkApiKey(exchange);
