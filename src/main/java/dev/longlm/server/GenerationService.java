@@ -8,13 +8,13 @@ import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.MemoryEstimate;
+import dev.longlm.structured.JsonSchemaConstraints;
 import dev.longlm.model.Model;
 import dev.longlm.backend.cpu.Parallel;
 import dev.longlm.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Turns validated requests into completions: prompt rendering and tokenization, the context and
@@ -42,12 +42,12 @@ public final class GenerationService implements AutoCloseable {
     private final SlotScheduler scheduler;
     private final Thread loopThread;
     private final ServerOptions options;
-    private final Function<JsonNode, TokenConstraint> constraints;
+    private final JsonSchemaConstraints constraints;
     /** Heap free for KV caches once the model and the decode loop's buffers are in memory. */
     private final long sessionBudget;
 
     public GenerationService(Model model, ChatTemplate template, Parallel pool, ServerOptions options,
-                             Function<JsonNode, TokenConstraint> constraints) {
+                             JsonSchemaConstraints constraints) {
         this.model = model;
         this.tokenizer = model.tokenizer();
         this.template = template;
@@ -147,6 +147,15 @@ public final class GenerationService implements AutoCloseable {
                 constraint = constraints.apply(request.responseSchema());
             } catch (InputException e) {
                 throw ApiException.badRequest("invalid_schema", "response_format: " + e.getMessage());
+            }
+            int budget = capacity - tokens.length;
+            if (request.maxTokens() >= 0) {
+                budget = Math.min(budget, request.maxTokens());
+            }
+            if (!constraints.canFinishWithin(constraint, budget)) {
+                throw ApiException.badRequest("invalid_schema", "response_format: no output the schema accepts fits in " + budget
+                        + " tokens" + (request.maxTokens() >= 0 ? " (max_tokens); raise max_tokens" : "; shorten the prompt")
+                        + " or simplify the schema");
             }
         }
         return new Plan(tokens, method, capacity, stop, constraint);

@@ -155,6 +155,20 @@ class BadInputTest {
         assertOneLineError(run("info", "-m", fifo.toString()), "not a regular file");
     }
 
+    /** Issue 17, defect 6: schemas that cannot be generated are refused before generating, with exit 2. */
+    @Test
+    void schemasThatCannotBeGenerated() throws IOException {
+        Path cyclic = dir.resolve("cyclic.json");
+        Files.writeString(cyclic, "{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}");
+        assertOneLineError(run("generate", "--json-schema", cyclic.toString(), "-n", "8"), "$ref cycle");
+        Path undefined = dir.resolve("undefined.json");
+        Files.writeString(undefined, "{\"type\": \"object\", \"required\": [\"name\"]}");
+        assertOneLineError(run("generate", "--json-schema", undefined.toString(), "-n", "8"), "required property 'name'");
+        Path tooLong = dir.resolve("long.json");
+        Files.writeString(tooLong, "{\"type\": \"string\", \"minLength\": 100}");
+        assertOneLineError(run("generate", "--json-schema", tooLong.toString(), "-n", "8"), "fits in 8 tokens");
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle, int from) {
         outer:
         for (int i = from; i <= haystack.length - needle.length; i++) {
