@@ -169,6 +169,23 @@ class BadInputTest {
         assertOneLineError(run("generate", "--json-schema", tooLong.toString(), "-n", "8"), "fits in 8 tokens");
     }
 
+    /** Issue 17, defect 10: a template that cannot render stops serve and chat at start-up (before binding a port). */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 2, unit = java.util.concurrent.TimeUnit.MINUTES,
+            threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // the old code served forever
+    void brokenChatTemplateIsRefusedAtStartUp() throws IOException {
+        Path unknownFilter = dir.resolve("filter.jinja");
+        Files.writeString(unknownFilter, "{% for m in messages %}{{ m.content | no_such_filter(3) }}{% endfor %}");
+        Path raises = dir.resolve("raises.jinja");
+        Files.writeString(raises, "{{ raise_exception('this template is broken') }}");
+        Path syntax = dir.resolve("syntax.jinja");
+        Files.writeString(syntax, "{% for m in messages %}{{ m.content }}");
+        for (Path template : new Path[]{unknownFilter, raises, syntax}) {
+            assertOneLineError(run("serve", "--port", "0", "--chat-template", template.toString()), "cannot render a one-message conversation");
+            assertOneLineError(run("chat", "--chat-template", template.toString()), "cannot render a one-message conversation");
+        }
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle, int from) {
         outer:
         for (int i = from; i <= haystack.length - needle.length; i++) {
