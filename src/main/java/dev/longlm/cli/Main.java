@@ -40,6 +40,15 @@ public final class Main {
                 err.println("longlm: " + ex.getMessage());
                 return EXIT_BAD_INPUT;
             }
+            // Files and sockets failing (a full disk, a closed pipe, permissions) are the environment's
+            // doing, not a bug: one line, as for bad input.
+            java.io.IOException io = ex instanceof java.io.IOException e ? e
+                    : ex instanceof java.io.UncheckedIOException u ? u.getCause() : null;
+            if (io != null) {
+                err.println("longlm: I/O error (" + io.getClass().getSimpleName() + "): "
+                        + dev.longlm.Printable.escaped(String.valueOf(io.getMessage()), 300) + "; check the paths, permissions and free space");
+                return EXIT_BAD_INPUT;
+            }
             err.println("longlm: internal error: " + ex + (verbose ? "" : " (rerun with --verbose for the stack trace)"));
             return 1;
         });

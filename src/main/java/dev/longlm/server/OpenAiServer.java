@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +43,21 @@ public final class OpenAiServer implements AutoCloseable {
     /** Binds and starts serving; port 0 picks a free port ({@link #port()}). */
     public static OpenAiServer start(GenerationService service, PrintStream log) throws IOException {
         ServerOptions options = service.options();
-        HttpServer http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
+        InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
+        if (address.isUnresolved()) {
+            throw new InputException("--host " + Printable.quoted(options.host()) + " does not resolve to an address; "
+                    + "use an IP address such as 127.0.0.1 or a name this machine can resolve");
+        }
+        HttpServer http;
+        try {
+            http = HttpServer.create(address, 128);
+        } catch (java.net.BindException e) {
+            String why = String.valueOf(e.getMessage());
+            throw new InputException(why.contains("Cannot assign requested address")
+                    ? "--host " + options.host() + " is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its addresses"
+                    : "port " + options.port() + " on " + options.host() + " is in use (" + why
+                    + "); choose another with --port, or --port 0 for a free one");
+        }
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         OpenAiServer server = new OpenAiServer(http, executor, service, log);
         http.createContext("/", server::handle);
