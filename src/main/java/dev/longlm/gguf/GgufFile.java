@@ -88,6 +88,14 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Parses a GGUF image held in memory (tests and fuzzing: no file, no mapping); {@code name} only
+     * labels messages. Closing it frees nothing.
+     */
+    static GgufFile ofBytes(Path name, byte[] bytes) {
+        return parse(name, null, MemorySegment.ofArray(bytes));
+    }
+
     private static GgufFile parse(Path path, Arena arena, MemorySegment mapping) {
         Reader r = new Reader(path, mapping);
         if (mapping.byteSize() < 4) {
@@ -226,7 +234,9 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 
     /** Sequential little-endian reader over the mapping that reports truncation with the file name. */
