@@ -40,7 +40,7 @@ final class ChatCommand implements Callable<Integer> {
     String system;
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "256", description = "most tokens per reply; -1 = until the context is full (default ${DEFAULT-VALUE})")
     int maxTokens;
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "context size in tokens for the whole conversation (default: the trained context, or the Self-Extend maximum)")
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "context size in tokens for the whole conversation (default: the trained context; with a context method, its maximum capped at 16 x the trained context)")
     Integer ctx;
 
     @Override

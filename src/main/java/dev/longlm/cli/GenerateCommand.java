@@ -45,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
     int maxTokens;
 
     @Option(names = {"-c", "--ctx"}, paramLabel = "N",
-            description = "context size in tokens (default: the trained context, or the Self-Extend maximum)")
+            description = "context size in tokens (default: the trained context; with a context method, its maximum capped at 16 x the trained context)")
     Integer ctx;
 
     @Option(names = "--no-echo", description = "do not print the prompt before the generated text")

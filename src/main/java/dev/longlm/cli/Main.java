@@ -25,8 +25,9 @@ public final class Main {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler((ex, arguments) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("longlm: " + ex.getMessage() + " (see 'longlm " + ex.getCommandLine().getCommandSpec().qualifiedName(" ")
-                    .replaceFirst("^longlm ?", "") + " --help')".replace("longlm  --help", "longlm --help"));
+            String sub = ex.getCommandLine().getCommandSpec().qualifiedName(" ").replaceFirst("^longlm ?", "");
+            err.println("longlm: " + dev.longlm.Printable.escaped(ex.getMessage(), 300)
+                    + " (see 'longlm " + (sub.isEmpty() ? "" : sub + " ") + "--help')");
             return EXIT_BAD_INPUT;
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -45,6 +45,12 @@ public final class GenerationService implements AutoCloseable {
     private final JsonSchemaConstraints constraints;
     /** Heap free for KV caches once the model and the decode loop's buffers are in memory. */
     private final long sessionBudget;
+    /** Bytes of text the longest token stands for: a prompt of more than limit × this cannot fit, whatever its tokens. */
+    private final int maxTokenBytes;
+    /** Room in a request body for everything but the prompt: other fields, a schema, JSON escapes' overhead. */
+    static final int BODY_OVERHEAD_BYTES = 64 << 10;
+    /** The JDK server's cap, whatever the context: one request never holds more. */
+    static final int MAX_BODY_BYTES = 16 << 20;
 
     public GenerationService(Model model, ChatTemplate template, Parallel pool, ServerOptions options,
                              JsonSchemaConstraints constraints) {
@@ -54,9 +60,49 @@ public final class GenerationService implements AutoCloseable {
         this.options = options;
         this.constraints = constraints;
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
+        this.maxTokenBytes = longestToken(tokenizer);
         DecodeLoop loop = new DecodeLoop(model, pool, scheduler);
         this.sessionBudget = MemoryEstimate.availableHeap();
         this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon().start(loop);
+    }
+
+    private static int longestToken(Tokenizer tokenizer) {
+        int longest = 1;
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            longest = Math.max(longest, Math.max(tokenizer.tokenBytes(id, true).length,
+                    tokenizer.tokenText(id).getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+        }
+        return longest;
+    }
+
+    /**
+     * The largest request body worth reading: a prompt filling the context, each of its characters
+     * escaped as JSON's six-byte backslash-u escape, plus room for the other fields; at most 16 MiB.
+     */
+    public int maxBodyBytes() {
+        return (int) Math.min(MAX_BODY_BYTES, 6L * options.contextLimit() * maxTokenBytes + BODY_OVERHEAD_BYTES);
+    }
+
+    /**
+     * Refuses text that cannot fit before tokenizing it: no token stands for more than
+     * {@link #maxTokenBytes} bytes, so tokenizing costs at most the context's worth of text.
+     */
+    private void checkTextLength(String text) {
+        long bytes = utf8Length(text);
+        long most = (long) options.contextLimit() * maxTokenBytes + 8;
+        if (bytes > most) {
+            throw ApiException.badRequest("context_length_exceeded", "the prompt has " + bytes + " bytes of text, more than "
+                    + options.contextLimit() + " tokens (this server's limit, --ctx) can hold; shorten the prompt");
+        }
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
     }
 
     /** The memory one request of {@code capacity} positions adds: its KV cache and prompt buffers. */
@@ -94,9 +140,11 @@ public final class GenerationService implements AutoCloseable {
             if (addBos && !bosText.isEmpty() && prompt.startsWith(bosText)) {
                 prompt = prompt.substring(bosText.length());
             }
+            checkTextLength(prompt);
             tokens = tokenizer.encode(prompt, addBos, true);
             stop.addAll(template.stopStrings());
         } else {
+            checkTextLength(request.prompt());
             tokens = tokenizer.encode(request.prompt(), tokenizer.addBosByDefault(), false);
         }
         int limit = options.contextLimit();

@@ -83,7 +83,7 @@ class ServerBadInputTest {
     void fullQueueAnswers503AndADisconnectFreesTheSlot() throws Exception {
         // One slot, no queue: a streaming request holds the slot while we read its first event.
         HttpRequest longRequest = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\", \"max_tokens\": 200, \"stream\": true}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\", \"max_tokens\": 200, \"stream\": true}")).header("Content-Type", "application/json")
                 .build();
         HttpResponse<InputStream> streaming = server.http.send(longRequest, HttpResponse.BodyHandlers.ofInputStream());
         InputStream body = streaming.body();

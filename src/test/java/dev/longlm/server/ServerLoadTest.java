@@ -48,7 +48,7 @@ class ServerLoadTest {
                                 + ", \"temperature\": 0}";
                         long t0 = System.nanoTime();
                         HttpResponse<String> response = server.http.send(HttpRequest.newBuilder(URI.create(server.baseUrl()
-                                + (chat ? "/v1/chat/completions" : "/v1/completions"))).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                + (chat ? "/v1/chat/completions" : "/v1/completions"))).POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
                                 HttpResponse.BodyHandlers.ofString());
                         latencies.add(System.nanoTime() - t0);
                         assertEquals(200, response.statusCode(), response.body());

@@ -31,10 +31,16 @@ final class TestServer implements AutoCloseable {
 
     /** @param contextLimit positions per request (0: 4 × the trained context); method: the server's fixed method or null */
     TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method) throws IOException {
+        this(parallel, queue, apiKey, contextLimit, method, java.util.List.of());
+    }
+
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins)
+            throws IOException {
         model = Model.load(MODEL);
         pool = new Parallel(2);
         int limit = contextLimit > 0 ? contextLimit : 4 * model.config().contextLength();
-        ServerOptions options = new ServerOptions("127.0.0.1", 0, parallel, queue, limit, method, apiKey, MODEL_ID);
+        ServerOptions options = new ServerOptions("127.0.0.1", 0, parallel, queue, limit, method, apiKey, MODEL_ID,
+                java.util.List.of(), corsOrigins);
         service = new GenerationService(model, BuiltinTemplates.named("plain", "<s>", "</s>"), pool, options,
                 new JsonSchemaConstraints(model.tokenizer()));
         server = OpenAiServer.start(service, new PrintStream(PrintStream.nullOutputStream()));
