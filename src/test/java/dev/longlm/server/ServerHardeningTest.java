@@ -90,6 +90,13 @@ class ServerHardeningTest {
         assertJsonError(refused, 403, "origin_not_allowed");
     }
 
+    /** Defect 11: the JDK server's request deadline and connection cap are set (ServeProcessTest sees a deadline act). */
+    @Test
+    void slowClientDeadlineAndConnectionCapAreConfigured() {
+        assertEquals(String.valueOf(OpenAiServer.REQUEST_SECONDS), System.getProperty("sun.net.httpserver.maxReqTime"));
+        assertEquals(String.valueOf(OpenAiServer.MAX_CONNECTIONS), System.getProperty("jdk.httpserver.maxConnections"));
+    }
+
     @Test
     void unauthorizedAnswersWwwAuthenticateAndHeadWorks() throws Exception {
         HttpResponse<String> unauthorized = server.post("/v1/completions", "{\"prompt\": \"hi\"}");
