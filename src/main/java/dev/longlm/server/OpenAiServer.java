@@ -254,10 +254,29 @@ public final class OpenAiServer implements AutoCloseable {
                     + " bytes, more than a prompt filling this server's context of " + service.options().contextLimit()
                     + " tokens (--ctx) needs; shorten the prompt");
         }
+        return parseBody(bytes);
+    }
+
+    /**
+     * A request body as JSON, decoded as UTF-8 (RFC 8259) — never by Jackson's guess at UTF-16/32
+     * from the first bytes, whose failures are plain IOExceptions (found by RequestFuzzTest: such a
+     * body got no answer at all, as if the client had gone).
+     */
+    static JsonNode parseBody(byte[] bytes) {
+        String text;
         try {
-            return JSON.readTree(bytes);
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiException.badRequest("invalid_json", "the request body is not valid UTF-8");
+        }
+        try {
+            return JSON.readTree(text);
         } catch (JacksonException e) {
-            throw ApiException.badRequest("invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.badRequest("invalid_json", "the request body is not valid JSON: "
+                    + Printable.escaped(e.getOriginalMessage(), 200));
         }
     }
 

@@ -2,7 +2,6 @@ package dev.longlm.server;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.longlm.InputException;
 import dev.longlm.chat.BuiltinTemplates;
@@ -27,15 +26,8 @@ class RequestFuzzTest {
     void parseAndPlan(FuzzedDataProvider data) {
         boolean chat = data.consumeBoolean();
         byte[] body = data.consumeRemainingAsBytes();
-        JsonNode json;
         try {
-            json = OpenAiServer.JSON.readTree(body);
-        } catch (JacksonException invalidJson) {
-            return; // answered 400 invalid_json
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        try {
+            JsonNode json = OpenAiServer.parseBody(body);
             SERVICE.plan(RequestParser.parse(json, chat, TestServer.MODEL_ID));
         } catch (ApiException | InputException expected) {
             // a 4xx answer

@@ -124,6 +124,24 @@ class ServerHardeningTest {
         assertTrue(post("127.0.0.1", "Content-Type: application/json\r\n", "{\"prompt\": \"hi\", \"max_tokens\": 1}").startsWith("HTTP/1.1 200 "));
     }
 
+    /**
+     * Found by RequestFuzzTest: Jackson guessed UTF-32 from these bytes and failed with a plain
+     * IOException, which the server took for a vanished client and answered nothing.
+     */
+    @Test
+    void aBodyThatIsNotUtf8GetsA400() throws IOException {
+        byte[] body = {0x5b, 0, 0, 0, 0, (byte) 0x92};
+        try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sekret\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            assertJsonError(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8), 400, "invalid_json");
+        }
+    }
+
     /** Defect 12: a stream cut by shutdown ends with an error event and [DONE]; new requests are refused. */
     @Test
     void shutdownEndsRunningStreamsWithAnErrorEvent() throws Exception {
