@@ -40,7 +40,7 @@ final class ChatCommand implements Callable<Integer> {
     String system;
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "256", description = "most tokens per reply; -1 = until the context is full (default ${DEFAULT-VALUE})")
     int maxTokens;
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "context size in tokens for the whole conversation (default: the trained context, or the Self-Extend maximum)")
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "context size in tokens for the whole conversation (default: the trained context; with a context method, its maximum capped at 16 x the trained context)")
     Integer ctx;
 
     @Override
@@ -55,6 +55,7 @@ final class ChatCommand implements Callable<Integer> {
             int trained = model.config().contextLength();
             ContextMethod scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
             int capacity = ContextSize.resolve(ctx, scheme, trained, 0);
+            SessionMemory.check(backend, model, scheme, capacity, false, "a context of " + capacity + " positions", "--ctx");
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
             ChatConversation conversation = new ChatConversation(Session.create(model, backend, scheme, capacity),
                     model.tokenizer(), template, Map.of());

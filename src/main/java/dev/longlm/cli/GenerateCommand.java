@@ -45,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
     int maxTokens;
 
     @Option(names = {"-c", "--ctx"}, paramLabel = "N",
-            description = "context size in tokens (default: the trained context, or the Self-Extend maximum)")
+            description = "context size in tokens (default: the trained context; with a context method, its maximum capped at 16 x the trained context)")
     Integer ctx;
 
     @Option(names = "--no-echo", description = "do not print the prompt before the generated text")
@@ -71,9 +71,10 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new InputException("the prompt is empty; pass text with -p or -f");
             }
             int trained = model.config().contextLength();
-            int wanted = tokens.length + (maxTokens < 0 ? 0 : maxTokens);
+            int wanted = (int) Math.min(Integer.MAX_VALUE, (long) tokens.length + Math.max(0, maxTokens));
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
             int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
+            SessionMemory.check(backend, model, method, capacity, false, "a context of " + capacity + " positions", "--ctx");
             Session session = Session.create(model, backend, method, capacity);
             positions.configure(session);
             if (!noEcho) {

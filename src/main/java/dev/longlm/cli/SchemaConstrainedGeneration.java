@@ -27,7 +27,16 @@ final class SchemaConstrainedGeneration {
         } catch (IOException e) {
             throw new InputException(schemaFile + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        var constraint = new JsonSchemaConstraints(model.tokenizer()).apply(schema);
+        JsonSchemaConstraints constraints = new JsonSchemaConstraints(model.tokenizer());
+        var constraint = constraints.apply(schema);
+        int budget = session.capacity() - prompt.length;
+        if (maxTokens >= 0) {
+            budget = Math.min(budget, maxTokens);
+        }
+        if (!constraints.canFinishWithin(constraint, budget)) {
+            throw new InputException(schemaFile + ": no output this schema accepts fits in " + budget + " tokens; raise -n"
+                    + (maxTokens >= 0 ? "" : " or --ctx") + " or simplify the schema");
+        }
         float[] logits = session.append(prompt, 0, prompt.length, null);
         Sampler sampler = new Sampler(params, model.config().vocabSize());
         for (int t : prompt) {

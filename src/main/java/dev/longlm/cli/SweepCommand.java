@@ -103,6 +103,7 @@ final class SweepCommand implements Callable<Integer> {
                                 ? "W must be a multiple of G and below the trained context" : "beyond the setting's maximum length").build());
                         continue;
                     }
+                    SessionMemory.check(backend, model, fits.get(), length, !passkey, "--length " + length, "--length");
                     String label = String.format(Locale.ROOT, "sweep N=%d G%d W%d", length, gs[g], ws[w]);
                     if (passkey) {
                         Progress progress = new Progress(label, PasskeyEval.work(prompts));

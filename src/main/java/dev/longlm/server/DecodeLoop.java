@@ -49,14 +49,26 @@ final class DecodeLoop implements Runnable {
         this.decoder = new BatchDecoder(model, backend, scheduler.parallel());
     }
 
+    /**
+     * Runs until the scheduler closes. Whatever one job throws — an {@link OutOfMemoryError} for a
+     * cache too large, a bug — fails that job (or, escaping the job's own handling, the jobs of
+     * that iteration) and frees its slot; the loop itself goes on, since every other request
+     * depends on it.
+     */
     @Override
     public void run() {
-        try {
-            while (true) {
-                List<GenerationJob> fresh = scheduler.takeAdmitted(active.isEmpty());
-                if (scheduler.closed()) {
-                    break;
-                }
+        while (true) {
+            List<GenerationJob> fresh;
+            try {
+                fresh = scheduler.takeAdmitted(active.isEmpty());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (scheduler.closed()) {
+                break;
+            }
+            try {
                 for (GenerationJob job : fresh) {
                     start(job);
                 }
@@ -69,12 +81,16 @@ final class DecodeLoop implements Runnable {
                 });
                 processPromptChunk();
                 decodeStep();
+            } catch (Throwable unexpected) {
+                for (GenerationJob job : List.copyOf(active)) {
+                    active.remove(job);
+                    fail(job, unexpected);
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        for (GenerationJob job : active) {
-            job.post(new GenerationJob.Failed(new IllegalStateException("the server is shutting down")));
+        for (GenerationJob job : List.copyOf(active)) {
+            active.remove(job);
+            fail(job, new ApiException(503, "server_error", "shutting_down", "the server is shutting down; retry on another instance"));
         }
     }
 
@@ -88,7 +104,7 @@ final class DecodeLoop implements Runnable {
                     ? backend.kvStore(Session.shape(model.config(), storeCapacity, PositionScheme.PLAIN)) : idleStores.pop();
             job.store = store;
             job.session = new Session(model, backend, job.plan.method(), store, job.plan.capacity(), promptChunk);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             fail(job, e);
             return;
         }
@@ -114,7 +130,7 @@ final class DecodeLoop implements Runnable {
                         logits, new Completion.Options(request.maxTokens(), job.plan.stop(), request.topLogprobs(),
                         job.plan.constraint()), null);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             active.remove(job);
             fail(job, e);
         }
@@ -141,7 +157,7 @@ final class DecodeLoop implements Runnable {
                 } else {
                     rows.add(job);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 active.remove(job);
                 fail(job, e);
             }
@@ -156,7 +172,7 @@ final class DecodeLoop implements Runnable {
             for (int i = 0; i < rows.size(); i++) {
                 rows.get(i).completion.tokenDecoded(logits, decoder.logitsOffset(i));
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             for (GenerationJob job : rows) {
                 active.remove(job);
                 fail(job, e);
@@ -177,7 +193,7 @@ final class DecodeLoop implements Runnable {
     }
 
     /** Frees the job's slot before telling its thread, so a client that sees the answer sees the slot free. */
-    private void fail(GenerationJob job, RuntimeException error) {
+    private void fail(GenerationJob job, Throwable error) {
         release(job);
         job.post(new GenerationJob.Failed(error));
     }

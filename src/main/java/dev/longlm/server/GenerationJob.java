@@ -27,8 +27,8 @@ final class GenerationJob {
     record Finished(GenerationService.Outcome outcome) implements Event {
     }
 
-    /** Processing threw; the slot is already free. */
-    record Failed(RuntimeException error) implements Event {
+    /** Processing threw (anything, an {@link OutOfMemoryError} included); the slot is already free. */
+    record Failed(Throwable error) implements Event {
     }
 
     final CompletionRequest request;

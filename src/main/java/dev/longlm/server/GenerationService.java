@@ -7,13 +7,14 @@ import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
+import dev.longlm.model.MemoryEstimate;
+import dev.longlm.structured.JsonSchemaConstraints;
 import dev.longlm.model.Model;
 import dev.longlm.backend.Backend;
 import dev.longlm.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Turns validated requests into completions: prompt rendering and tokenization, the context and
@@ -41,18 +42,80 @@ public final class GenerationService implements AutoCloseable {
     private final SlotScheduler scheduler;
     private final Thread loopThread;
     private final ServerOptions options;
-    private final Function<JsonNode, TokenConstraint> constraints;
+    private final JsonSchemaConstraints constraints;
+    /** Heap free for KV caches once the model and the decode loop's buffers are in memory. */
+    private final long sessionBudget;
+    private final Backend backend;
+    /** Bytes of text the longest token stands for: a prompt of more than limit × this cannot fit, whatever its tokens. */
+    private final int maxTokenBytes;
+    /** Room in a request body for everything but the prompt: other fields, a schema, JSON escapes' overhead. */
+    static final int BODY_OVERHEAD_BYTES = 64 << 10;
+    /** The JDK server's cap, whatever the context: one request never holds more. */
+    static final int MAX_BODY_BYTES = 16 << 20;
 
     public GenerationService(Model model, ChatTemplate template, Backend backend, ServerOptions options,
-                             Function<JsonNode, TokenConstraint> constraints) {
+                             JsonSchemaConstraints constraints) {
         this.model = model;
         this.tokenizer = model.tokenizer();
         this.template = template;
         this.options = options;
         this.constraints = constraints;
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
-        this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon()
-                .start(new DecodeLoop(model, backend, scheduler, options.contextLimit()));
+        this.maxTokenBytes = longestToken(tokenizer);
+        DecodeLoop loop = new DecodeLoop(model, backend, scheduler, options.contextLimit());
+        this.backend = backend;
+        this.sessionBudget = backend.memoryBudget().availableBytes();
+        this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon().start(loop);
+    }
+
+    private static int longestToken(Tokenizer tokenizer) {
+        int longest = 1;
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            longest = Math.max(longest, Math.max(tokenizer.tokenBytes(id, true).length,
+                    tokenizer.tokenText(id).getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+        }
+        return longest;
+    }
+
+    /**
+     * The largest request body worth reading: a prompt filling the context, each of its characters
+     * escaped as JSON's six-byte backslash-u escape, plus room for the other fields; at most 16 MiB.
+     */
+    public int maxBodyBytes() {
+        return (int) Math.min(MAX_BODY_BYTES, 6L * options.contextLimit() * maxTokenBytes + BODY_OVERHEAD_BYTES);
+    }
+
+    /**
+     * Refuses text that cannot fit before tokenizing it: no token stands for more than
+     * {@link #maxTokenBytes} bytes, so tokenizing costs at most the context's worth of text.
+     */
+    private void checkTextLength(String text) {
+        long bytes = utf8Length(text);
+        long most = (long) options.contextLimit() * maxTokenBytes + 8;
+        if (bytes > most) {
+            throw ApiException.badRequest("context_length_exceeded", "the prompt has " + bytes + " bytes of text, more than "
+                    + options.contextLimit() + " tokens (this server's limit, --ctx) can hold; shorten the prompt");
+        }
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
+    }
+
+    /** The memory one request of {@code capacity} positions adds: its KV cache and prompt buffers. */
+    public MemoryEstimate sessionMemory(ContextMethod method, int capacity) {
+        return MemoryEstimate.forSession(model.file(), model.config(), method, capacity, backend.promptBatch(), false,
+                backend.memoryBudget()).withoutWeights();
+    }
+
+    /** Heap the server had for KV caches when it started. */
+    public long sessionBudget() {
+        return sessionBudget;
     }
 
     public SlotScheduler scheduler() {
@@ -79,9 +142,11 @@ public final class GenerationService implements AutoCloseable {
             if (addBos && !bosText.isEmpty() && prompt.startsWith(bosText)) {
                 prompt = prompt.substring(bosText.length());
             }
+            checkTextLength(prompt);
             tokens = tokenizer.encode(prompt, addBos, true);
             stop.addAll(template.stopStrings());
         } else {
+            checkTextLength(request.prompt());
             tokens = tokenizer.encode(request.prompt(), tokenizer.addBosByDefault(), false);
         }
         int limit = options.contextLimit();
@@ -127,6 +192,7 @@ public final class GenerationService implements AutoCloseable {
         } catch (InputException e) {
             throw ApiException.badRequest("context_length_exceeded", e.getMessage());
         }
+        checkMemory(method, capacity, request);
         TokenConstraint constraint = null;
         if (request.responseSchema() != null) {
             try {
@@ -134,8 +200,34 @@ public final class GenerationService implements AutoCloseable {
             } catch (InputException e) {
                 throw ApiException.badRequest("invalid_schema", "response_format: " + e.getMessage());
             }
+            int budget = capacity - tokens.length;
+            if (request.maxTokens() >= 0) {
+                budget = Math.min(budget, request.maxTokens());
+            }
+            if (!constraints.canFinishWithin(constraint, budget)) {
+                throw ApiException.badRequest("invalid_schema", "response_format: no output the schema accepts fits in " + budget
+                        + " tokens" + (request.maxTokens() >= 0 ? " (max_tokens); raise max_tokens" : "; shorten the prompt")
+                        + " or simplify the schema");
+            }
         }
         return new Plan(tokens, method, capacity, stop, constraint);
+    }
+
+    /** Refuses, before a slot is taken, a request whose cache could not fit even with the server idle. */
+    private void checkMemory(ContextMethod method, int capacity, CompletionRequest request) {
+        String remedy = (request.maxTokens() >= 0 ? "lower max_tokens or shorten the prompt" : "set max_tokens")
+                + " (or restart the server with a larger -Xmx or a smaller --ctx)";
+        int cpuLimit = MemoryEstimate.maxCpuPositions(model.config());
+        if (capacity > cpuLimit) {
+            throw ApiException.badRequest("context_length_exceeded", "the request needs " + capacity
+                    + " positions but the KV cache holds at most " + cpuLimit + "; " + remedy);
+        }
+        try {
+            sessionMemory(method, capacity).requireFits(sessionBudget, "the request's context of " + capacity + " positions",
+                    backend.memoryBudget().what(), remedy);
+        } catch (InputException e) {
+            throw ApiException.badRequest("context_length_exceeded", e.getMessage());
+        }
     }
 
     /**
@@ -166,9 +258,9 @@ public final class GenerationService implements AutoCloseable {
                         ended = true;
                         return outcome;
                     }
-                    case GenerationJob.Failed(RuntimeException error) -> {
+                    case GenerationJob.Failed(Throwable error) -> {
                         ended = true;
-                        throw error;
+                        throw asApiError(error, plan);
                     }
                 }
             }
@@ -177,6 +269,27 @@ public final class GenerationService implements AutoCloseable {
                 scheduler.cancel(job);
             }
         }
+    }
+
+    /**
+     * What the client is told when its job failed in the decode loop: bad input as it was, running out
+     * of memory as a 503 (others' caches may have been holding it; the request may fit later), anything
+     * else as a 500.
+     */
+    private static RuntimeException asApiError(Throwable error, Plan plan) {
+        if (error instanceof RuntimeException runtime && (runtime instanceof ApiException || runtime instanceof InputException)) {
+            return runtime;
+        }
+        if (error instanceof OutOfMemoryError) {
+            return new ApiException(503, "server_error", "out_of_memory", "the server ran out of memory for a context of "
+                    + plan.capacity() + " positions; retry later, or lower max_tokens or the prompt");
+        }
+        return new ApiException(500, "server_error", "internal_error", "internal error: " + error.getClass().getSimpleName());
+    }
+
+    /** Whether the decode loop is running; /health reports the server unhealthy when it is not. */
+    public boolean healthy() {
+        return loopThread.isAlive() && !scheduler.closed();
     }
 
     /** Stops the decode loop; requests still running are failed. */

@@ -3,6 +3,7 @@ package dev.longlm.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.ChatMessage;
 import dev.longlm.generate.SamplingParameters;
@@ -31,7 +32,7 @@ final class RequestParser {
             }
             if (!model.asText().equals(modelId)) {
                 throw new ApiException(404, "invalid_request_error", "model_not_found",
-                        "the model '" + model.asText() + "' does not exist; this server serves '" + modelId + "'");
+                        "the model " + Printable.quoted(model.asText()) + " does not exist; this server serves '" + modelId + "'");
             }
         }
         List<ChatMessage> messages = null;
@@ -175,7 +176,8 @@ final class RequestParser {
         }
         return switch (node.get("type").asText()) {
             case "text" -> null;
-            case "json_object" -> JsonNodeFactory.instance.objectNode(); // the empty schema: any JSON object
+            // Any JSON object (the empty schema would allow any value: numbers, strings).
+            case "json_object" -> JsonNodeFactory.instance.objectNode().put("type", "object");
             case "json_schema" -> {
                 JsonNode wrapper = node.get("json_schema");
                 if (wrapper == null || !wrapper.isObject() || !wrapper.path("schema").isObject()) {
@@ -184,7 +186,7 @@ final class RequestParser {
                 yield wrapper.get("schema");
             }
             default -> throw ApiException.badRequest("invalid_value",
-                    "response_format.type must be 'text', 'json_object' or 'json_schema', got '" + node.get("type").asText() + "'");
+                    "response_format.type must be 'text', 'json_object' or 'json_schema', got " + Printable.quoted(node.get("type").asText()));
         };
     }
 

@@ -22,6 +22,8 @@ public final class SlotScheduler {
     private final List<GenerationJob> admitted = new ArrayList<>();
     private int busy;
     private boolean closed;
+    /** Shutting down: running and waiting jobs go on, new ones are refused. */
+    private boolean refusing;
 
     public SlotScheduler(int parallel, int queueCapacity) {
         this.parallel = parallel;
@@ -32,8 +34,8 @@ public final class SlotScheduler {
     void submit(GenerationJob job) {
         lock.lock();
         try {
-            if (closed) {
-                throw new ApiException(503, "server_error", "server_busy", "the server is shutting down");
+            if (closed || refusing) {
+                throw new ApiException(503, "server_error", "shutting_down", "the server is shutting down; retry on another instance");
             }
             if (busy < parallel) {
                 busy++;
@@ -108,6 +110,16 @@ public final class SlotScheduler {
         lock.lock();
         try {
             return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses new jobs from now on; those admitted or waiting go on. */
+    void stopAdmitting() {
+        lock.lock();
+        try {
+            refusing = true;
         } finally {
             lock.unlock();
         }

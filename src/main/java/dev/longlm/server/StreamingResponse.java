@@ -71,6 +71,21 @@ final class StreamingResponse implements ResponseStream {
     }
 
     @Override
+    public boolean begun() {
+        return out != null;
+    }
+
+    @Override
+    public void fail(ApiException error) throws IOException {
+        if (gone) {
+            return;
+        }
+        send(OpenAiServer.errorBody(error.type(), error.code(), error.getMessage()));
+        out.write(OpenAiServer.utf8("data: [DONE]\n\n"));
+        out.close();
+    }
+
+    @Override
     public void finish(GenerationService.Outcome outcome) throws IOException {
         ObjectNode last = chunk();
         ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
@@ -96,7 +111,7 @@ final class StreamingResponse implements ResponseStream {
         return ResponseJson.envelope(id, request.chat() ? "chat.completion.chunk" : "text_completion", model);
     }
 
-    private void send(ObjectNode chunk) throws IOException {
+    private void send(com.fasterxml.jackson.databind.JsonNode chunk) throws IOException {
         out.write(OpenAiServer.utf8("data: " + OpenAiServer.body(chunk) + "\n\n"));
         out.flush();
     }

@@ -62,6 +62,21 @@ final class WholeResponse implements ResponseStream {
     }
 
     @Override
+    public boolean begun() {
+        return out != null;
+    }
+
+    /** The status line said 200 already; the body is the error object (after the heartbeat spaces, still valid JSON). */
+    @Override
+    public void fail(ApiException error) throws IOException {
+        if (gone) {
+            return;
+        }
+        out.write(OpenAiServer.utf8(OpenAiServer.body(OpenAiServer.errorBody(error.type(), error.code(), error.getMessage()))));
+        out.close();
+    }
+
+    @Override
     public void finish(GenerationService.Outcome outcome) throws IOException {
         ObjectNode body = ResponseJson.envelope(ResponseJson.newId(request.chat()),
                 request.chat() ? "chat.completion" : "text_completion", model);
