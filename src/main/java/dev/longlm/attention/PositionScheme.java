@@ -11,8 +11,12 @@ package dev.longlm.attention;
  * positions the sequence computes from these methods.
  */
 public sealed interface PositionScheme permits Plain, SelfExtend, StreamingWindow, LlamaCppGroupedPositions {
-    /** Plain attention: every key and query at its true position. */
-    PositionScheme PLAIN = Plain.INSTANCE;
+    /**
+     * Plain attention: every key and query at its true position. Its own instance, not
+     * {@code Plain.INSTANCE}: initialising {@code Plain} initialises this interface first (it has default
+     * methods), and reading {@code Plain.INSTANCE} from here then would see it still null.
+     */
+    PositionScheme PLAIN = new Plain();
 
     /** The key ranges every backend's attention kernel reads. */
     KeyRanges ranges();

@@ -21,8 +21,8 @@ import java.util.List;
  * so a long prompt delays the others' tokens by one chunk per step rather than stalling them), then
  * samples a token for every decoding job and decodes all those tokens in one batched forward pass —
  * the weights are read once per step whatever the number of active requests. Each slot keeps its KV
- * store between requests (allocated on first use, {@code storeCapacity} positions), so no request
- * allocates cache memory.
+ * store between requests, so a request allocates cache memory only when it needs more positions than
+ * its slot's store has held so far (the store then grows to the request's size).
  */
 final class DecodeLoop implements Runnable {
     /** Prompt tokens per iteration: the backend's batch, big enough for its matrix kernels, small enough not to stall decoding. */
@@ -33,18 +33,16 @@ final class DecodeLoop implements Runnable {
     private final Backend backend;
     private final SlotScheduler scheduler;
     private final BatchDecoder decoder;
-    private final int storeCapacity;
     /** Stores of finished requests, ready for the next; at most one per slot ever exists. */
     private final Deque<KvStore> idleStores = new ArrayDeque<>();
     private final List<GenerationJob> active = new ArrayList<>();
     private int nextPrompt;
 
-    DecodeLoop(Model model, Backend backend, SlotScheduler scheduler, int storeCapacity) {
+    DecodeLoop(Model model, Backend backend, SlotScheduler scheduler) {
         this.model = model;
         this.tokenizer = model.tokenizer();
         this.backend = backend;
         this.scheduler = scheduler;
-        this.storeCapacity = storeCapacity;
         this.promptChunk = backend.promptBatch();
         this.decoder = new BatchDecoder(model, backend, scheduler.parallel());
     }
@@ -100,9 +98,8 @@ final class DecodeLoop implements Runnable {
             return;
         }
         try {
-            KvStore store = idleStores.isEmpty()
-                    ? backend.kvStore(Session.shape(model.config(), storeCapacity, PositionScheme.PLAIN)) : idleStores.pop();
-            job.store = store;
+            job.store = storeFor(job.plan.capacity());
+            KvStore store = job.store;
             job.session = new Session(model, backend, job.plan.method(), store, job.plan.capacity(), promptChunk);
         } catch (Throwable e) {
             fail(job, e);
@@ -178,6 +175,24 @@ final class DecodeLoop implements Runnable {
                 fail(job, e);
             }
         }
+    }
+
+    /** An idle store of at least {@code capacity} positions: the largest idle one, replaced by a larger one if it is too small. */
+    private KvStore storeFor(int capacity) {
+        KvStore best = null;
+        for (KvStore s : idleStores) {
+            if (best == null || s.shape().capacity() > best.shape().capacity()) {
+                best = s;
+            }
+        }
+        if (best != null) {
+            idleStores.remove(best);
+            if (best.shape().capacity() >= capacity) {
+                return best;
+            }
+            best.close(); // its memory goes before the larger one is claimed
+        }
+        return backend.kvStore(Session.shape(model.config(), capacity, PositionScheme.PLAIN));
     }
 
     /** Frees the job's slot and returns its store to the idle ones. */

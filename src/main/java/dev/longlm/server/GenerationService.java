@@ -62,7 +62,7 @@ public final class GenerationService implements AutoCloseable {
         this.constraints = constraints;
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
         this.maxTokenBytes = longestToken(tokenizer);
-        DecodeLoop loop = new DecodeLoop(model, backend, scheduler, options.contextLimit());
+        DecodeLoop loop = new DecodeLoop(model, backend, scheduler);
         this.backend = backend;
         this.sessionBudget = backend.memoryBudget().availableBytes();
         this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon().start(loop);
