@@ -27,8 +27,9 @@ public final class CachedAttention {
         PositionScheme scheme = sequence.scheme();
         int position = p - sequence.positionOffset();
         b.storedKeyPositions()[row] = scheme.storedKeyPosition(position);
-        b.queryPositions()[row] = position;
+        b.queryPositions()[row] = scheme.nearQueryPosition(position);
         b.farQueryPositions()[row] = scheme.farQueryPosition(position);
+        b.successiveQueryPositions()[row] = scheme.successiveQueryPosition(position);
         b.trueKeyPositions()[row] = position;
     }
 
@@ -44,14 +45,17 @@ public final class CachedAttention {
         backend.rope(rope, b.keys(), b.storedKeys(), row, n, b.storedKeyPositions());
         if (!ranges.plain()) {
             backend.rope(rope, b.queries(), b.farQueries(), row, n, b.farQueryPositions());
+            if (ranges.chunk() > 0) {
+                backend.rope(rope, b.queries(), b.successiveQueries(), row, n, b.successiveQueryPositions());
+            }
             if (ranges.nearKeysFromRing()) {
                 backend.rope(rope, b.keys(), b.keys(), row, n, b.trueKeyPositions());
             }
         }
         backend.rope(rope, b.queries(), b.queries(), row, n, b.queryPositions());
         backend.storeKv(sequence.store(), layer, b.storedKeys(), b.values(), row, n, start);
-        backend.attend(sequence.store(), layer, ranges, b.queries(), b.farQueries(), b.keys(), row, n, start, span,
-                scale, softCap, b.out());
+        backend.attend(sequence.store(), layer, ranges, b.queries(), b.farQueries(), b.successiveQueries(), b.keys(), row, n,
+                start, span, scale, softCap, b.out());
         int ring = scheme.ringSlots();
         if (ring > 0) {
             int first = Math.max(0, n - ring);
