@@ -14,8 +14,12 @@ package dev.longlm.attention;
  */
 public sealed interface PositionScheme permits Plain, SelfExtend, StreamingWindow, LlamaCppGroupedPositions,
         DualChunkAttention, ReRope, LeakyReRope {
-    /** Plain attention: every key and query at its true position. */
-    PositionScheme PLAIN = Plain.INSTANCE;
+    /**
+     * Plain attention: every key and query at its true position. A record of its own rather than
+     * {@code Plain.INSTANCE}: initialising {@link Plain} first initialises this interface (it declares default
+     * methods), which would then read {@code Plain.INSTANCE} before it is set and keep null. Equal to it.
+     */
+    PositionScheme PLAIN = new Plain();
 
     /** The key ranges every backend's attention kernel reads. */
     KeyRanges ranges();
