@@ -25,7 +25,8 @@ package dev.longlm.attention;
  * Every range is clipped to {@code [firstKey, p]}; an empty range is skipped. What a kernel computes
  * is exactly {@code softmax over j of (q_range(j) · k_j · scale)} with {@code k_j} the stored key (or the
  * ring key) of j: the split into ranges only chooses the query copy, so tiles of any size give the
- * same result up to float rounding.
+ * same result up to float rounding. The kernel contract step by step, with what each scheme puts in these
+ * fields, is in docs/LONG_CONTEXT.md ("What a backend's attention kernel computes").
  *
  * @param window           W of the sliding-window kind; 0 otherwise
  * @param farKeyLimit      far keys j ≥ this are skipped; {@code Integer.MAX_VALUE} for none
