@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A context method as an evaluation names it, before a length is known: frequency methods without
@@ -110,6 +111,21 @@ public record MethodSpec(ContextMethod.Kind kind, double scale, double first, do
         return v;
     }
 
+    /**
+     * The method an auto rule gives, or null (a "–" cell, like any method past its maximum) when it cannot
+     * hold an input longer than the trained context; settings that are invalid at any length still throw.
+     */
+    private static ContextMethod cellOrNone(int length, int trained, Supplier<ContextMethod> rule) {
+        try {
+            return rule.get();
+        } catch (InputException e) {
+            if (length <= trained) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
     /** A parameter given as 0 is left to the method's auto rule. */
     private static Integer given(double v) {
         return v == 0 ? null : (int) v;
@@ -131,21 +147,10 @@ public record MethodSpec(ContextMethod.Kind kind, double scale, double first, do
             case DYNAMIC_NTK -> ContextMethod.dynamicNtk(Double.isNaN(scale) ? 1.0 : scale);
             case YARN -> ContextMethod.yarn(s, first, second);
             case STREAMING -> ContextMethod.streaming((int) first, second > 0 ? (int) second : Math.max(1, trained - (int) first));
-            case DCA, REROPE, LEAKY_REROPE -> {
-                try {
-                    yield switch (kind) {
-                        case DCA -> DualChunkAttention.auto(trained, length, given(first), given(second));
-                        case REROPE -> ReRope.auto(trained, length, given(first));
-                        default -> LeakyReRope.auto(trained, length, given(first), second == 0 ? null : second);
-                    };
-                } catch (InputException e) {
-                    // the auto rule or the setting cannot hold this length: a "–" cell, like any method past its maximum
-                    if (length <= trained) {
-                        throw e;
-                    }
-                    yield null;
-                }
-            }
+            case DCA -> cellOrNone(length, trained, () -> DualChunkAttention.auto(trained, length, given(first), given(second)));
+            case REROPE -> cellOrNone(length, trained, () -> ReRope.auto(trained, length, given(first)));
+            case LEAKY_REROPE -> cellOrNone(length, trained,
+                    () -> LeakyReRope.auto(trained, length, given(first), second == 0 ? null : second));
         };
         if (method == null || kind != ContextMethod.Kind.NONE && length > method.maxLength(trained)) {
             return Optional.empty();

@@ -7,9 +7,11 @@ import dev.longlm.backend.Backend;
 
 /**
  * One layer's attention step on a backend, the single one every architecture uses: position the new
- * keys and queries with RoPE under the sequence's {@link PositionScheme}, store keys (at their stored
- * positions) and values, attend with the backend's fused kernel, then move the newest true-position
- * keys into the store's ring when the scheme keeps one.
+ * keys and queries with RoPE under the sequence's {@link PositionScheme} (keys at their stored
+ * positions, and at their true ones for a ring; the queries at their near position and, where the
+ * scheme's {@link KeyRanges} read them, at their far and successive-chunk positions), store keys and
+ * values, attend with the backend's fused kernel, then move the newest true-position keys into the
+ * store's ring when the scheme keeps one.
  */
 public final class CachedAttention {
     private final Backend backend;
