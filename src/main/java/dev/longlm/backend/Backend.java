@@ -95,13 +95,14 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Fused attention of the {@code n} queries at positions {@code start …} (rows {@code [row, row+n)} of
-     * the query tensors) against the store's keys {@code 0 … start+n-1}, under {@code ranges}: near keys
-     * against {@code queries} (true positions), far keys against {@code farQueries}; near keys of this call
-     * come from {@code trueKeys} when the ranges ask for true-position keys. Keys farther than {@code span}
-     * are masked. Scores are {@code q·k·scale}, soft-capped by {@code softCap} when it is positive.
+     * the query tensors) against the store's keys {@code 0 … start+n-1}, under {@code ranges} (whose
+     * Javadoc is the kernel's specification): near keys against {@code queries}, far keys against
+     * {@code farQueries}, successive keys of chunked ranges against {@code successiveQueries}; near keys of
+     * this call come from {@code trueKeys} when the ranges ask for true-position keys. Keys farther than
+     * {@code span} are masked. Scores are {@code q·k·scale}, soft-capped by {@code softCap} when it is positive.
      */
-    void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor trueKeys,
-                int row, int n, int start, int span, float scale, float softCap, Tensor out);
+    void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor successiveQueries,
+                Tensor trueKeys, int row, int n, int start, int span, float scale, float softCap, Tensor out);
 
     /** Rotates the stored keys at positions {@code from …} of every layer by {@code deltas[i]} (llama.cpp's regrouping). */
     void rotateStoredKeys(KvStore store, Rope rope, int from, double[] deltas);

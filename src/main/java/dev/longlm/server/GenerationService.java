@@ -173,13 +173,9 @@ public final class GenerationService implements AutoCloseable {
         }
         ContextMethod method;
         try {
-            if (request.selfExtend() != null) {
-                method = request.selfExtend();
-                if (method instanceof SelfExtend se) {
-                    se.checkFits(capacity, trained);
-                } else {
-                    SelfExtend.checkFitsPlain(capacity, trained);
-                }
+            if (request.contextMethod() != null) {
+                method = request.contextMethod();
+                method.checkFits(capacity, trained);
             } else if (options.method() != null) {
                 method = options.method();
                 if (capacity > method.maxLength(trained) && !(method instanceof dev.longlm.attention.Plain)) {

@@ -60,7 +60,13 @@ final class RequestParser {
             includeUsage = bool(streamOptions, "include_usage", false);
         }
         JsonNode schema = responseFormat(body.get("response_format"));
-        ContextMethod selfExtend = selfExtend(body.get("self_extend"));
+        ContextMethod contextMethod = selfExtend(body.get("self_extend"));
+        if (body.hasNonNull("context_method")) {
+            if (contextMethod != null) {
+                throw ApiException.badRequest("invalid_value", "give either 'self_extend' or 'context_method', not both");
+            }
+            contextMethod = contextMethod(body.get("context_method"));
+        }
         SamplingParameters sampling;
         try {
             // OpenAI's sampler: temperature and nucleus only (no top-k, min-p or repetition penalty).
@@ -69,7 +75,7 @@ final class RequestParser {
             throw ApiException.badRequest("invalid_value", e.getMessage());
         }
         return new CompletionRequest(chat, messages, prompt, sampling, maxTokens, stop, topLogprobs, stream, includeUsage,
-                schema, selfExtend);
+                schema, contextMethod);
     }
 
     private static List<ChatMessage> messages(JsonNode node) {
@@ -204,6 +210,41 @@ final class RequestParser {
         } catch (InputException e) {
             throw ApiException.badRequest("invalid_value", "self_extend: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code context_method: {"method": "dca", "chunk_size": s, "local_window": w}},
+     * {@code {"method": "rerope", "window": w}} or {@code {"method": "leaky-rerope", "window": w, "leak": k}}: the
+     * keys of the method's settings in result files, every parameter given.
+     */
+    private static ContextMethod contextMethod(JsonNode node) {
+        if (!node.isObject() || !node.path("method").isTextual()) {
+            throw wrongType("context_method", "an object {method, …} with method dca, rerope or leaky-rerope");
+        }
+        String name = node.get("method").asText();
+        try {
+            return switch (name) {
+                case "dca" -> ContextMethod.dualChunk(required(node, "chunk_size"), required(node, "local_window"));
+                case "rerope" -> ContextMethod.rerope(required(node, "window"));
+                case "leaky-rerope" -> {
+                    if (!node.path("leak").isNumber()) {
+                        throw wrongType("context_method.leak", "a number");
+                    }
+                    yield ContextMethod.leakyRerope(required(node, "window"), node.get("leak").asDouble());
+                }
+                default -> throw ApiException.badRequest("invalid_value",
+                        "context_method.method must be 'dca', 'rerope' or 'leaky-rerope' (Self-Extend: 'self_extend'), got '" + name + "'");
+            };
+        } catch (InputException e) {
+            throw ApiException.badRequest("invalid_value", "context_method: " + e.getMessage());
+        }
+    }
+
+    private static int required(JsonNode node, String field) {
+        if (!node.hasNonNull(field)) {
+            throw ApiException.badRequest("invalid_value", "context_method." + field + " is required");
+        }
+        return integer(node, field, 0, 1, Integer.MAX_VALUE);
     }
 
     private static double number(JsonNode body, String field, double fallback, double min, double max) {

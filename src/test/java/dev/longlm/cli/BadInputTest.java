@@ -88,6 +88,22 @@ class BadInputTest {
                 "maximum 448");
     }
 
+    @Test
+    void dcaAndReropeSettingsThatCannotHoldTheInput() throws IOException {
+        Path prompt = dir.resolve("long.txt");
+        Files.writeString(prompt, "The grass is green. ".repeat(200)); // about 1000 tokens on a model trained on 256
+        assertOneLineError(run("generate", "-f", prompt.toString(), "-n", "1", "--rope-method", "dca", "--chunk-size", "192",
+                "--local-window", "100"), "use --local-window 64 or less");
+        assertOneLineError(run("generate", "-n", "1", "--rope-method", "dca", "--chunk-size", "32", "--local-window", "64"),
+                "between 1 and the chunk size 32");
+        assertOneLineError(run("generate", "-f", prompt.toString(), "-n", "1", "--rope-method", "rerope", "--window", "300"),
+                "must be smaller than the trained context 256");
+        assertOneLineError(run("generate", "-f", prompt.toString(), "-n", "1", "--rope-method", "leaky-rerope", "--window", "64",
+                "--leak", "2"), "maximum 447 for leaky-rerope w64 k2");
+        assertOneLineError(run("generate", "-n", "1", "--rope-method", "dca", "--leak", "2"), "--leak applies to --rope-method leaky-rerope");
+        assertOneLineError(run("generate", "-n", "1", "--rope-method", "rerope", "--group-size", "4"), "--group-size applies to self-extend");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--temp=-1", "--top-p=0", "--bogus-flag", "-n=-7", "--threads=0", "--min-p=2"})
     void invalidGenerateFlags(String flag) {
@@ -100,7 +116,7 @@ class BadInputTest {
     void invalidSelfExtendSettings() {
         assertOneLineError(run("generate", "--group-size", "3", "--window", "64", "-n", "1"), "multiple of the group size");
         assertOneLineError(run("generate", "--group-size", "4", "-n", "1"), "--window");
-        assertOneLineError(run("generate", "--rope-method", "rerope", "-n", "1"), "unknown --rope-method");
+        assertOneLineError(run("generate", "--rope-method", "alibi", "-n", "1"), "unknown --rope-method");
     }
 
     @Test

@@ -253,11 +253,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor trueKeys,
-                       int row, int n, int start, int span, float scale, float softCap, Tensor out) {
+    public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor successiveQueries,
+                       Tensor trueKeys, int row, int n, int start, int span, float scale, float softCap, Tensor out) {
         CpuTensor q = host(queries);
-        attention.attend(q.data(), host(farQueries).data(), host(trueKeys).data(), row, n, start, host(store), layer, ranges,
-                span, scale, softCap, host(out).data(), q.width() / host(store).headDim());
+        attention.attend(q.data(), host(farQueries).data(), host(successiveQueries).data(), host(trueKeys).data(), row, n, start,
+                host(store), layer, ranges, span, scale, softCap, host(out).data(), q.width() / host(store).headDim());
     }
 
     @Override
