@@ -360,10 +360,10 @@ static void test_elementwise() {
         got = du.download();
         report.check("geglu", "20011 in [-12, 12]", rel_error(got, wantG, 1e-6), 3e-7);
         report.note("geglu", fmt("%zu of %lld bit-exact", n - bit_mismatches(got, wantG), n));
-        LAUNCH(gelu, dim3(blocks_for(n, 256)), dim3(256), 0, dg.ptr, n);
+        LAUNCH(gelu_inplace, dim3(blocks_for(n, 256)), dim3(256), 0, dg.ptr, n);
         got = dg.download();
-        report.check("gelu", "20011 incl. +-10 clamps", rel_error(got, wantGelu, 1e-6), 3e-7);
-        report.note("gelu", fmt("%zu of %lld bit-exact", n - bit_mismatches(got, wantGelu), n));
+        report.check("gelu_inplace", "20011 incl. +-10 clamps", rel_error(got, wantGelu, 1e-6), 3e-7);
+        report.note("gelu_inplace", fmt("%zu of %lld bit-exact", n - bit_mismatches(got, wantGelu), n));
         std::vector<float> capIn(n);
         for (long long i = 0; i < n; i++) capIn[i] = g[i] * 4.0f;
         DeviceBuffer<float> dc(capIn);
@@ -636,6 +636,10 @@ static bool mma_lookup(int headDim, bool decode, MmaVariant* v) {
 #undef LONGLM_CASE
 }
 
+template <typename T> struct SimtKernel;
+template <> struct SimtKernel<float> { static constexpr auto kernel = attention_simt_f32; };
+template <> struct SimtKernel<uint16_t> { static constexpr auto kernel = attention_simt_f16; };
+
 /** Device-side buffers of one attention setting, in the cache type T. */
 template <typename T>
 struct DeviceAttention {
@@ -657,15 +661,9 @@ static std::vector<float> run_attention(AttentionKernel kind, const AttentionInp
     d.workspace.poison();
     if (kind == AttentionKernel::SimtF32 || kind == AttentionKernel::SimtF16) {
         dim3 grid((rows + LONGLM_SIMT_ROWS - 1) / LONGLM_SIMT_ROWS, splits, a.kvHeads);
-        if constexpr (std::is_same<T, float>::value) {
-            LAUNCH(attention_simt_f32, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
-                   a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
-                   a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
-        } else {
-            LAUNCH(attention_simt_f16, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
-                   a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
-                   a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
-        }
+        LAUNCH(SimtKernel<T>::kernel, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
+               a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
+               a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
     } else {
         if constexpr (std::is_same<T, uint16_t>::value) {
             MmaVariant v;

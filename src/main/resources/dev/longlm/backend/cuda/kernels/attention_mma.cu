@@ -12,6 +12,18 @@
 // Queries and probabilities are rounded to f16 for the tensor cores; scores, softmax and the
 // output accumulate in F32.
 
+/** 8 floats as 8 halves (round to nearest even), lowest address in the lowest bits. */
+static __device__ __forceinline__ u32x4 pack8_f16(const float* src) {
+    f32x4 a = ((const f32x4*) src)[0];
+    f32x4 b = ((const f32x4*) src)[1];
+    u32x4 h;
+    h.x = pack_f16x2(a.x, a.y);
+    h.y = pack_f16x2(a.z, a.w);
+    h.z = pack_f16x2(b.x, b.y);
+    h.w = pack_f16x2(b.z, b.w);
+    return h;
+}
+
 template <int D, int WARPS, int BN>
 struct MmaShape {
     static constexpr int BM = 16 * WARPS;
@@ -83,13 +95,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                 u32x4 h = {0u, 0u, 0u, 0u};
                 const float* q = which == 0 ? q0 : q1;
                 if (rr < rows && (which == 0 || window > 0)) {
-                    const float* src = q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0;
-                    f32x4 a = ((const f32x4*) src)[0];
-                    f32x4 b = ((const f32x4*) src)[1];
-                    h.x = pack_f16x2(a.x, a.y);
-                    h.y = pack_f16x2(a.z, a.w);
-                    h.z = pack_f16x2(b.x, b.y);
-                    h.w = pack_f16x2(b.z, b.w);
+                    h = pack8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0);
                 }
                 *(u32x4*) (qShared + (which * BM + r) * ROW + d0) = h;
             }
@@ -153,13 +159,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
             u32x4 h = {0u, 0u, 0u, 0u};
             if (j < kvLen) {
                 if (j >= start) {
-                    const float* src = batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0;
-                    f32x4 a = ((const f32x4*) src)[0];
-                    f32x4 b = ((const f32x4*) src)[1];
-                    h.x = pack_f16x2(a.x, a.y);
-                    h.y = pack_f16x2(a.z, a.w);
-                    h.z = pack_f16x2(b.x, b.y);
-                    h.w = pack_f16x2(b.z, b.w);
+                    h = pack8_f16(batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0);
                 } else {
                     h = *(const u32x4*) (ring + ((long long) g * ringSlots + j % ringSlots) * D + d0);
                 }

@@ -115,8 +115,8 @@ extern "C" __global__ void geglu(const float* gate, float* up, long long n) {
     }
 }
 
-/** x = gelu(x). */
-extern "C" __global__ void gelu(float* x, long long n) {
+/** x = gelu(x) (the spec's `gelu`; named so that it does not clash with the device function). */
+extern "C" __global__ void gelu_inplace(float* x, long long n) {
     LONGLM_GRID_STRIDE(i, n) {
         x[i] = gelu_value(x[i]);
     }
