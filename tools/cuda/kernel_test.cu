@@ -636,6 +636,10 @@ static bool mma_lookup(int headDim, bool decode, MmaVariant* v) {
 #undef LONGLM_CASE
 }
 
+template <typename T> struct SimtKernel;
+template <> struct SimtKernel<float> { static constexpr auto kernel = attention_simt_f32; };
+template <> struct SimtKernel<uint16_t> { static constexpr auto kernel = attention_simt_f16; };
+
 /** Device-side buffers of one attention setting, in the cache type T. */
 template <typename T>
 struct DeviceAttention {
@@ -657,15 +661,9 @@ static std::vector<float> run_attention(AttentionKernel kind, const AttentionInp
     d.workspace.poison();
     if (kind == AttentionKernel::SimtF32 || kind == AttentionKernel::SimtF16) {
         dim3 grid((rows + LONGLM_SIMT_ROWS - 1) / LONGLM_SIMT_ROWS, splits, a.kvHeads);
-        if constexpr (std::is_same<T, float>::value) {
-            LAUNCH(attention_simt_f32, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
-                   a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
-                   a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
-        } else {
-            LAUNCH(attention_simt_f16, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
-                   a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
-                   a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
-        }
+        LAUNCH(SimtKernel<T>::kernel, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
+               a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
+               a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
     } else {
         if constexpr (std::is_same<T, uint16_t>::value) {
             MmaVariant v;

@@ -12,6 +12,18 @@
 // Queries and probabilities are rounded to f16 for the tensor cores; scores, softmax and the
 // output accumulate in F32.
 
+/** 8 floats as 8 halves (round to nearest even), lowest address in the lowest bits. */
+static __device__ __forceinline__ u32x4 pack8_f16(const float* src) {
+    f32x4 a = ((const f32x4*) src)[0];
+    f32x4 b = ((const f32x4*) src)[1];
+    u32x4 h;
+    h.x = pack_f16x2(a.x, a.y);
+    h.y = pack_f16x2(a.z, a.w);
+    h.z = pack_f16x2(b.x, b.y);
+    h.w = pack_f16x2(b.z, b.w);
+    return h;
+}
+
 template <int D, int WARPS, int BN>
 struct MmaShape {
     static constexpr int BM = 16 * WARPS;
@@ -57,6 +69,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     const int kvLen = start + n;
     const bool useTrue = window > 0 && nearFromRing != 0;
     const long long kvRow = (long long) g * capacity;
+    const float scaleLog2 = scale * LONGLM_LOG2E;
 
     const int warpRow0 = blockRow0 + warp * 16;
     const int row0 = warpRow0 + gid;
@@ -82,13 +95,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                 u32x4 h = {0u, 0u, 0u, 0u};
                 const float* q = which == 0 ? q0 : q1;
                 if (rr < rows && (which == 0 || window > 0)) {
-                    const float* src = q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0;
-                    f32x4 a = ((const f32x4*) src)[0];
-                    f32x4 b = ((const f32x4*) src)[1];
-                    h.x = pack_f16x2(a.x, a.y);
-                    h.y = pack_f16x2(a.z, a.w);
-                    h.z = pack_f16x2(b.x, b.y);
-                    h.w = pack_f16x2(b.z, b.w);
+                    h = pack8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0);
                 }
                 *(u32x4*) (qShared + (which * BM + r) * ROW + d0) = h;
             }
@@ -152,13 +159,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
             u32x4 h = {0u, 0u, 0u, 0u};
             if (j < kvLen) {
                 if (j >= start) {
-                    const float* src = batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0;
-                    f32x4 a = ((const f32x4*) src)[0];
-                    f32x4 b = ((const f32x4*) src)[1];
-                    h.x = pack_f16x2(a.x, a.y);
-                    h.y = pack_f16x2(a.z, a.w);
-                    h.z = pack_f16x2(b.x, b.y);
-                    h.w = pack_f16x2(b.z, b.w);
+                    h = pack8_f16(batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0);
                 } else {
                     h = *(const u32x4*) (ring + ((long long) g * ringSlots + j % ringSlots) * D + d0);
                 }
@@ -197,6 +198,11 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
         }
         const bool far = warpValid && tile_has_far(t, BN, warpLo, warpHi, window);
         const bool near = warpValid && tile_has_near(t, BN, warpLo, warpHi);
+        // Most tiles are one kind for every element of the warp (inside the causal triangle, or wholly
+        // beyond distance W): those skip the per-element classification.
+        const bool inSplit = t + BN <= ke;
+        const bool pureNear = inSplit && t >= warpHi.firstNear && t + BN - 1 <= warpLo.p;
+        const bool pureFar = inSplit && window > 0 && t >= warpHi.first && t + BN <= warpLo.farEnd;
         if (far || near) {
             const unsigned short* kFar = smem + stage * S::TILE_HALVES;
             const unsigned short* kNear = useTrue ? kTrue : kFar;
@@ -239,10 +245,15 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                 for (int tt = 0; tt < 2; tt++) {
 #pragma unroll
                     for (int e = 0; e < 4; e++) {
-                        int j = t + nt2 * 16 + tt * 8 + 2 * tig + (e & 1);
-                        int kind = j < ke ? key_kind(e < 2 ? range0 : range1, j) : LONGLM_KEY_MASKED;
-                        float dot = kind == LONGLM_KEY_FAR ? sf[tt][e] : sn[tt][e];
-                        sc[2 * nt2 + tt][e] = kind == LONGLM_KEY_MASKED ? LONGLM_NEG_INF : score_log2(dot, scale, softCap);
+                        if (pureNear || pureFar) {
+                            float dot = pureFar ? sf[tt][e] : sn[tt][e];
+                            sc[2 * nt2 + tt][e] = softCap > 0.0f ? score_log2(dot, scale, softCap) : dot * scaleLog2;
+                        } else {
+                            int j = t + nt2 * 16 + tt * 8 + 2 * tig + (e & 1);
+                            int kind = j < ke ? key_kind(e < 2 ? range0 : range1, j) : LONGLM_KEY_MASKED;
+                            float dot = kind == LONGLM_KEY_FAR ? sf[tt][e] : sn[tt][e];
+                            sc[2 * nt2 + tt][e] = kind == LONGLM_KEY_MASKED ? LONGLM_NEG_INF : score_log2(dot, scale, softCap);
+                        }
                     }
                 }
             }
