@@ -77,6 +77,7 @@ final class GenerateCommand implements Callable<Integer> {
             SessionMemory.check(backend, model, method, capacity, false, "a context of " + capacity + " positions", "--ctx");
             Session session = Session.create(model, backend, method, capacity);
             positions.configure(session);
+            KvReport.print(session, System.err);
             if (!noEcho) {
                 out.print(prompt);
             }

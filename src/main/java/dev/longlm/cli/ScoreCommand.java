@@ -67,6 +67,7 @@ final class ScoreCommand implements Callable<Integer> {
             SessionMemory.check(backend, model, method, positionsNeeded, true, "scoring " + tokens.length + " tokens", "the input length");
             Session session = Session.create(model, backend, method, positionsNeeded);
             positions.configure(session);
+            KvReport.print(session, System.err);
             Progress progress = new Progress("scoring", positionsNeeded);
             List<TokenScore> scores = Scorer.score(session, tokens, topLogprobs, progress::update);
             double ppl = Scorer.perplexity(scores);
