@@ -73,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
             int trained = model.config().contextLength();
             int wanted = (int) Math.min(Integer.MAX_VALUE, (long) tokens.length + Math.max(0, maxTokens));
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
-            int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
+            int capacity = ContextSize.resolve(ctx, method, trained, tokens.length, maxTokens < 0 ? -1 : wanted);
             SessionMemory.check(backend, model, method, capacity, false, "a context of " + capacity + " positions", "--ctx");
             Session session = Session.create(model, backend, method, capacity);
             positions.configure(session);

@@ -1,5 +1,7 @@
 package dev.longlm.backend.cpu;
 
+import dev.longlm.tensor.HalfFloat;
+
 import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
 
@@ -19,8 +21,10 @@ final class CpuKvStore implements KvStore {
     private float[][] ring;
     private int ringSlots;
     private int length;
+    private final boolean f16;
 
-    CpuKvStore(KvShape shape) {
+    CpuKvStore(KvShape shape, boolean f16) {
+        this.f16 = f16;
         this.layers = shape.layers();
         this.kvHeads = shape.kvHeads();
         this.headDim = shape.headDim();
@@ -120,6 +124,16 @@ final class CpuKvStore implements KvStore {
     void put(float[] array, int position, float[] src, int srcOffset) {
         for (int h = 0; h < kvHeads; h++) {
             System.arraycopy(src, srcOffset + h * headDim, array, offset(h, position), headDim);
+            roundToF16(array, offset(h, position));
+        }
+    }
+
+    /** The head vector at {@code offset} as an F16 cache holds it, when this store emulates one. */
+    private void roundToF16(float[] array, int offset) {
+        if (f16) {
+            for (int d = offset; d < offset + headDim; d++) {
+                array[d] = HalfFloat.f16ToF32(HalfFloat.f32ToF16(array[d]));
+            }
         }
     }
 
@@ -128,6 +142,7 @@ final class CpuKvStore implements KvStore {
         int slot = position % ringSlots;
         for (int h = 0; h < kvHeads; h++) {
             System.arraycopy(src, srcOffset + h * headDim, ring[layer], ringOffset(h, slot), headDim);
+            roundToF16(ring[layer], ringOffset(h, slot));
         }
     }
 }
