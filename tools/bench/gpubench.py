@@ -145,7 +145,12 @@ def gguf_info(path):
 
 def bandwidth(gib=2.0, iterations=20, rounds=5):
     """Device-to-device copy of a `gib` GiB buffer; GB/s counts bytes read plus bytes written."""
-    import torch
+    try:
+        import torch
+    except ImportError:
+        sys.exit("bandwidth: needs torch (the GPU machine's python3 has it)")
+    if not torch.cuda.is_available():
+        sys.exit("bandwidth: torch sees no CUDA device")
     n = int(gib * (1 << 30))
     a = torch.empty(n, dtype=torch.uint8, device="cuda")
     a.fill_(1)
@@ -537,7 +542,7 @@ def _emit(a, key, value):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub = ap.add_subparsers(dest="action", required=True)
     g = sub.add_parser("gguf")
     g.add_argument("files", nargs="+")
     g.add_argument("--names", help="comma-separated model names the files are keyed by (default: the file names)")
@@ -564,24 +569,24 @@ def main():
     t.add_argument("dirs", nargs="+")
     sub.add_parser("selftest")
     a = ap.parse_args()
-    if a.cmd == "gguf":
+    if a.action == "gguf":
         names = a.names.split(",") if a.names else [os.path.basename(f) for f in a.files]
         if len(names) != len(a.files):
             sys.exit("gguf: --names must name every file")
         _emit(a, "models", {n: gguf_info(f) for n, f in zip(names, a.files)})
-    elif a.cmd == "bandwidth":
+    elif a.action == "bandwidth":
         _emit(a, "bandwidth", bandwidth())
-    elif a.cmd == "machine":
+    elif a.action == "machine":
         _emit(a, "machine", machine())
-    elif a.cmd == "record-ours":
+    elif a.action == "record-ours":
         record_ours(a, sys.stdin.read())
-    elif a.cmd == "record-llama":
+    elif a.action == "record-llama":
         record_llama(a, sys.stdin.read())
-    elif a.cmd == "have":
+    elif a.action == "have":
         have(a)
-    elif a.cmd == "table":
+    elif a.action == "table":
         table(a.dirs)
-    elif a.cmd == "selftest":
+    elif a.action == "selftest":
         selftest()
 
 
