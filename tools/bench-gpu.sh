@@ -24,8 +24,15 @@
 #   call 2: carry [".device-java"]                     bash tools/bench-gpu.sh both      (8B first; stops at the budget)
 #   call 3: carry [".device-java"]                     bash tools/bench-gpu.sh both      (continues: measured keys are skipped)
 #           and/or                                     bash tools/bench-gpu.sh long
+#   attention alone (no Java, no models; ~3 min):      python3 tools/attn_bench.py   -- in a call of its own, or
+#           first in one of the above with a smaller budget: python3 tools/attn_bench.py; BUDGET_S=330 bash tools/bench-gpu.sh both
 # The working tree (~42 MiB) + .device-java (~17 MiB) + .llamacpp-cuda (~4.4 MiB) is just under the 64 MiB
-# limit: carry .llamacpp-cuda in the prepare call only (later phases do not need it).
+# limit: carry .llamacpp-cuda in the prepare call only (later phases do not need it). The table of a
+# cold machine's earlier calls: bash tools/bench-gpu.sh table OUT1 OUT2 ... (their files_at folders).
+# Rough costs: our writer makes the 1B F16 file in ~6 s on a 2-core VM (8B: ~40 s, disk-bound); our
+# quantizer needs ~90 core-seconds for 1B Q4_K_M (8B: ~600, spread over THREADS); each longlm bench run
+# pays JVM start, model load and a fixed 5 s of warm-up decoding, and fills the depth before every
+# repetition: ~9 runs per model file, ~3-5 min per 8B file with llama-bench's runs; the 8B files come first.
 #
 # What it prints: each step with its time; every measurement as it lands ("longlm 8b-q4_k_m tg128 se:
 # 201.33 ± 0.52 t/s"); anything not run, with the reason; last, the markdown table (model × test:
@@ -35,11 +42,11 @@
 # (machine, bandwidth, model sizes), commands.txt, table.md. Exit status: 0 all done, 1 a step failed,
 # 3 stopped at the time budget (rerun the phase to continue), 2 bad usage.
 #
-# Environment (defaults): WORK (/tmp/longlm-bench: models/, results/, cache/), SHAPES ("8b 1b"),
+# Environment (defaults): WORK (/tmp/longlm-bench: models/, results/, cache/), MODELS_DIR ($WORK/models), SHAPES ("8b 1b"),
 # TYPES ("q4_k_m q8_0 f16"), MODELS (every shape-type, e.g. "8b-q4_k_m 1b-f16"), TESTS ("pp512 pp4096
 # tg128 tg128@d4096 tg128@d16384 tg128@d32768"), METHODS ("plain se"), SE_FLAGS ("--group-size 8
 # --window 1024"), SE_SHORT (0: no Self-Extend run where all keys are within the window, as there it is plain
-# attention: pp512 alone), REPS (3), LLAMA_FA ("1,0" at depth 0: llama-bench runs both, the table takes the
+# attention: pp512 alone; tg128 at depth 0 comes with the Self-Extend run of pp4096), REPS (3), LLAMA_FA ("1,0" at depth 0: llama-bench runs both, the table takes the
 # faster), LLAMA_FA_DEPTH ("1": at depth, where flash attention is the faster),
 # LONG_MODELS ("8b-q4_k_m"), LONG_TESTS ("pp32768 tg128@d131072"), LONG_LLAMA_TESTS ("pp32768"), LONG_REPS (1),
 # BUDGET_S (560; 0 = none; `all` defaults to none), THREADS (nproc, for the quantizer), FORCE (0; 1 re-measures),
@@ -50,18 +57,24 @@ set -u -o pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 T0=$SECONDS
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 DRY=0
 ARGS=()
 for a in "$@"; do
   case $a in
     --dry-run) DRY=1 ;;
-    -h | --help) sed -n '2,48p' "$0"; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) ARGS+=("$a") ;;
   esac
 done
 PHASE=${ARGS[0]:-}
-[[ -n $PHASE ]] || { sed -n '2,48p' "$0"; echo "bench-gpu: give a phase: prepare, both, ours, llama, long, table, all" >&2; exit 2; }
+case $PHASE in
+  prepare | both | ours | llama | long | table | all) ;;
+  "") usage; echo "bench-gpu: give a phase: prepare, both, ours, llama, long, table, all" >&2; exit 2 ;;
+  *) echo "bench-gpu: unknown phase '$PHASE'; choose prepare, both, ours, llama, long, table, all" >&2; exit 2 ;;
+esac
+[[ ${#ARGS[@]} -gt 1 && $PHASE != table ]] && { echo "bench-gpu: only 'table' takes more arguments (result folders); set options in the environment" >&2; exit 2; }
 
 WORK=${WORK:-/tmp/longlm-bench}
 MODELS_DIR=${MODELS_DIR:-$WORK/models}
@@ -451,6 +464,15 @@ llama() {
   sync_out
 }
 
+# existing_models LIST: sets EXISTING to the models of LIST whose files exist; each missing one is a failure.
+existing_models() {
+  local m
+  EXISTING=""
+  for m in $1; do
+    if [[ $DRY == 1 || -f $(model_file "$m") ]]; then EXISTING+="$m "; else fail "model $m: $(model_file "$m") is missing (run the prepare phase first, on this warm machine)"; fi
+  done
+}
+
 # measure ENGINES MODELS TESTS METHODS REPS FA LLAMA_TESTS: per model, per depth group, the engines in
 # alternating order (llama.cpp first in even groups, longlm first in odd ones).
 measure() {
@@ -458,6 +480,12 @@ measure() {
   local m t group=0 depths d p n x
   local -a parsed
   for t in $tests $llama_tests; do parse_test "$t" >/dev/null || return 2; done
+  existing_models "$models"
+  models=$EXISTING
+  if [[ -z ${models// /} ]]; then
+    fail "no model file to measure in $MODELS_DIR"
+    return 1
+  fi
   depths=$(for t in $tests $llama_tests; do parse_test "$t" | cut -d' ' -f3; done | sort -nu)
   for m in $models; do
     for d in $depths; do
