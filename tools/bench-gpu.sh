@@ -112,8 +112,10 @@ TABLE_DIRS=""  # result folders whose table the phase prints last
 STOPPED=0   # 1 once the time budget stopped the phase
 
 mkdir -p "$RESULTS" "$OUT_DIR" "$MODELS_DIR" || { echo "bench-gpu: cannot create $WORK or $OUT_DIR" >&2; exit 1; }
+TEE_PID=""
 if [[ $DRY == 0 && $PHASE != table ]]; then
   exec > >(tee -a "$RESULTS/bench-gpu.log") 2>&1
+  TEE_PID=$!
 fi
 
 log() { printf '[%s +%4ss] %s\n' "$(date -u +%H:%M:%S)" $((SECONDS - T0)) "$*"; }
@@ -574,6 +576,11 @@ finish() {
   log "phase $PHASE done in $(elapsed) s (exit $rc); results in $RESULTS$( [[ $DRY == 0 ]] && echo ", copies in $OUT_DIR")"
   [[ -n $TABLE_DIRS ]] && print_table $TABLE_DIRS
   sync_out
+  if [[ -n $TEE_PID ]]; then  # let tee write the last lines to the log, then copy it once more
+    exec >&- 2>&-
+    wait "$TEE_PID" 2>/dev/null || sleep 0.5
+    sync_out
+  fi
   exit $rc
 }
 
