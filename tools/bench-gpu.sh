@@ -371,6 +371,18 @@ guess_s() {
   if [[ -n $seen ]]; then echo $((seen + 5)); else estimate_s "$@"; fi
 }
 
+# run_limit ESTIMATE: seconds after which one run is killed (a hang must not eat the device call): four times
+# the estimate, at least 120 s, at most what is left of the budget.
+run_limit() {
+  local limit=$(($1 * 4 > 120 ? $1 * 4 : 120))
+  if [[ $BUDGET_S != 0 ]]; then
+    local left=$((BUDGET_S + 30 - $(elapsed)))
+    ((left < limit)) && limit=$left
+    ((limit < 10)) && limit=10
+  fi
+  echo "$limit"
+}
+
 have() { # engine model variant tests... -> 0 when all measured (and FORCE is not set)
   [[ $FORCE == 1 ]] && return 1
   $PY have --results "$RESULTS" "$@" 2>/dev/null
@@ -398,10 +410,12 @@ ours() {
   [[ -f $f ]] || { fail "longlm $m: $f is missing (run prepare first, in the same warm machine)"; return 1; }
   log "longlm $m ${tests[*]} $method (~$est s): longlm ${cmd[*]}"
   local t=$SECONDS stdout rc
-  stdout=$($LONGLM "${cmd[@]}" 2> >(grep -v '^WARNING: Using incubator' >&2))
+  local limit
+  limit=$(run_limit "$est")
+  stdout=$(timeout --kill-after=10 "$limit" $LONGLM "${cmd[@]}" 2> >(grep -v '^WARNING: Using incubator' >&2))
   rc=$?
   if [[ $rc != 0 ]]; then
-    fail "longlm $m ${tests[*]} $method: exit $rc after $((SECONDS - t)) s"
+    fail "longlm $m ${tests[*]} $method: $( ((rc == 124 || rc == 137)) && echo "killed at the limit of $limit s" || echo "exit $rc after $((SECONDS - t)) s")"
     return 1
   fi
   printf '%s\n' "$stdout" | $PY record-ours --results "$RESULTS" --model "$m" --file "$f" --method "$method" --depth "$d" \
@@ -445,8 +459,11 @@ llama() {
   [[ -x $LCB/bin/llama-bench ]] || { fail "llama.cpp $m: no $LCB/bin/llama-bench"; return 1; }
   log "llama.cpp $m ${tests[*]} (~$est s): llama-bench ${cmd[*]}"
   local t=$SECONDS stdout rc errf=$RESULTS/llama-bench.err
-  stdout=$(LD_LIBRARY_PATH=$LCB/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$LCB/bin/llama-bench" "${cmd[@]}" 2>"$errf")
+  local limit
+  limit=$(run_limit "$est")
+  stdout=$(LD_LIBRARY_PATH=$LCB/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} timeout --kill-after=10 "$limit" "$LCB/bin/llama-bench" "${cmd[@]}" 2>"$errf")
   rc=$?
+  ((rc == 124 || rc == 137)) && echo "killed at the limit of $limit s" >> "$errf"
   if [[ $rc != 0 ]]; then
     if [[ -z ${LLAMA_LOADED[$m]:-} ]] && grep -qiE "failed to load model|error loading model" "$errf"; then
       LLAMA_BROKEN[$m]=1
