@@ -350,17 +350,13 @@ test_name() { # P N D -> canonical name
   echo "$name"
 }
 
-# Rough seconds of one invocation, for the budget only: startup, model load, warm-up, repetitions with
-# their depth fill (longlm fills the depth before every repetition; llama-bench once).
+# Rough seconds of one longlm run, for the budget only: startup, model load, warm-up, repetitions with
+# their depth fill (longlm fills the depth before every repetition; llama-bench once: see llama()).
 estimate_s() { # engine model P N D reps
   local engine=$1 shape=${2%%-*} p=$3 n=$4 d=$5 r=$6 scale=1
   [[ $shape == 8b ]] && scale=4
-  if [[ $engine == longlm ]]; then
-    # the depth fill's attention grows with the square of the depth
-    echo $((12 + 3 * scale + r * (scale * (d + p) / 20000 + scale * (d / 1024) * (d / 1024) / 4096 + n / 60 + 1)))
-  else
-    echo $((6 + 2 * scale + scale * (d + r * p) / 30000 + r * n / 100))
-  fi
+  # the depth fill's attention grows with the square of the depth
+  echo $((12 + 3 * scale + r * (scale * (d + p) / 20000 + scale * (d / 1024) * (d / 1024) / 4096 + n / 60 + 1)))
 }
 
 declare -A SEEN_S=()  # observed seconds of an invocation kind (engine:shape:P:N:D), better than estimate_s
@@ -440,11 +436,13 @@ llama() {
     return 0
   fi
   local cmd=(-m "$f" -ngl 99 -fa "$fa" -p "$ps" -n "$ns" -d "$d" -r "$reps" -o jsonl)
-  local est=0 nfa=0
-  for x in ${ps//,/ }; do ((x > 0)) && est=$((est + $(estimate_s llama "$m" "$x" 0 "$d" "$reps"))); done
-  for x in ${ns//,/ }; do ((x > 0)) && est=$((est + $(estimate_s llama "$m" 0 "$x" "$d" "$reps"))); done
+  # one model load, then per -fa value: the depth filled once, each test warmed up once and repeated
+  local est=0 nfa=0 scale=1
+  [[ ${m%%-*} == 8b ]] && scale=4
+  for x in ${ps//,/ }; do ((x > 0)) && est=$((est + (reps + 1) * (scale * x / 20000 + 1))); done
+  for x in ${ns//,/ }; do ((x > 0)) && est=$((est + (reps + 1) * (x / 100 + 1))); done
   for v in ${fa//,/ }; do nfa=$((nfa + 1)); done
-  est=$((est * nfa))
+  est=$((6 + 2 * scale + nfa * (est + scale * d / 20000 + scale * (d / 1024) * (d / 1024) / 4096)))
   [[ -n ${SEEN_S[llama:${m%%-*}:$ps:$ns:$d]:-} ]] && est=$((SEEN_S[llama:${m%%-*}:$ps:$ns:$d] + 5))
   if [[ $DRY == 1 ]]; then
     echo "+ $LCB/bin/llama-bench ${cmd[*]}      # ${tests[*]}, ~$est s"
