@@ -27,7 +27,9 @@
 #   attention alone (no Java, no models; ~3 min):      python3 tools/attn_bench.py   -- in a call of its own, or
 #           first in one of the above with a smaller budget: python3 tools/attn_bench.py; BUDGET_S=330 bash tools/bench-gpu.sh both
 # The working tree (~42 MiB) + .device-java (~17 MiB) + .llamacpp-cuda (~4.4 MiB) is just under the 64 MiB
-# limit: carry .llamacpp-cuda in the prepare call only (later phases do not need it). The table of a
+# limit (63.7 MiB on 2026-12-01): carry .llamacpp-cuda in the prepare call only (later phases do not need
+# it). If the sum grows past 64 MiB, start the build in a short call of its own first (carry only
+# .llamacpp-cuda: bash .llamacpp-cuda/llamacpp-cuda start) and run prepare right after it. The table of a
 # cold machine's earlier calls: bash tools/bench-gpu.sh table OUT1 OUT2 ... (their files_at folders).
 # Rough costs: our writer makes the 1B F16 file in ~6 s on a 2-core VM (8B: ~40 s, disk-bound); our
 # quantizer needs ~90 core-seconds for 1B Q4_K_M (8B: ~600, spread over THREADS); each longlm bench run
