@@ -48,7 +48,7 @@
 # TYPES ("q4_k_m q8_0 f16"), MODELS (every shape-type, e.g. "8b-q4_k_m 1b-f16"), TESTS ("pp512 pp4096
 # tg128 tg128@d4096 tg128@d16384 tg128@d32768"), METHODS ("plain se"), SE_FLAGS ("--group-size 8
 # --window 1024"), SE_SHORT (0: no Self-Extend run where all keys are within the window, as there it is plain
-# attention: pp512 alone; tg128 at depth 0 comes with the Self-Extend run of pp4096), REPS (3), LLAMA_FA ("1,0" at depth 0: llama-bench runs both, the table takes the
+# attention: pp512 alone; tg128 at depth 0 comes with the Self-Extend run of pp4096), REPS (3), WARMUP_S (1: seconds of untimed decoding before our timings; the GPU needs no JIT warm-up of its kernels), LLAMA_FA ("1,0" at depth 0: llama-bench runs both, the table takes the
 # faster), LLAMA_FA_DEPTH ("1": at depth, where flash attention is the faster),
 # LONG_MODELS ("8b-q4_k_m"), LONG_TESTS ("pp32768 tg128@d131072"), LONG_LLAMA_TESTS ("pp32768"), LONG_REPS (1),
 # BUDGET_S (560; 0 = none; `all` defaults to none), THREADS (nproc, for the quantizer), FORCE (0; 1 re-measures),
@@ -397,7 +397,7 @@ ours() {
     return 0
   fi
   [[ $method == se ]] && read -r -a flags <<<"$SE_FLAGS"
-  local cmd=(bench -m "$f" --device "$DEVICE" -p "$p" -n "$n" -d "$d" -r "$reps" --json ${flags[@]+"${flags[@]}"})
+  local cmd=(bench -m "$f" --device "$DEVICE" -p "$p" -n "$n" -d "$d" -r "$reps" --warmup "${WARMUP_S:-1}" --json ${flags[@]+"${flags[@]}"})
   if [[ $DRY == 1 ]]; then
     echo "+ $LONGLM ${cmd[*]}      # ${tests[*]} $method, ~$(estimate_s longlm "$m" "$p" "$n" "$d" "$reps") s"
     return 0
