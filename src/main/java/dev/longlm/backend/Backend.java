@@ -107,6 +107,17 @@ public interface Backend extends AutoCloseable {
     /** Rotates the stored keys at positions {@code from …} of every layer by {@code deltas[i]} (llama.cpp's regrouping). */
     void rotateStoredKeys(KvStore store, Rope rope, int from, double[] deltas);
 
+    /**
+     * Runs {@code step}, a forward pass's operations between its host inputs (tokens, positions, already
+     * set) and reading its outputs. A backend may record a step the first times it meets {@code shape} and
+     * replay it afterwards (a GPU's graph), so {@code step} must issue the same operations each time it
+     * runs under an equal {@code shape}, differing only in their scalar arguments (positions, lengths);
+     * null runs it as it is.
+     */
+    default void replay(Object shape, Runnable step) {
+        step.run();
+    }
+
     /** Copies the first {@code rows} rows of {@code host} (row-major, {@code t.width()} per row) into {@code t}. */
     void write(float[] host, Tensor t, int rows);
 
