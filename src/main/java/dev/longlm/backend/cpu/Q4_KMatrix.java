@@ -140,17 +140,17 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
         }
     }
 
+    @Override
+    public LevelPlanes levelPlanes() {
+        return PLANES;
+    }
+
     /**
      * Integer kernel against Q8_K levels a with scale da: per sub-block s of 32,
      * {@code Σ (d·sc_s·q − dmin·m_s)·a·da = d·da·sc_s·Σ q·a − dmin·da·m_s·Σ a}. Each 64-byte load of
      * nibbles is two 64-value chunks (four sub-blocks); the 6-bit scales and mins are unpacked with
      * ggml's 32-bit masks rather than one branchy lookup per sub-block.
      */
-    @Override
-    public LevelPlanes levelPlanes() {
-        return PLANES;
-    }
-
     @Override
     public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
