@@ -402,10 +402,11 @@ class Ours:
         ptr = lambda t: np.uint64(t.data_ptr() if t is not None else 0)
         i32 = np.int32
         window = b["window"]
-        self.args = (ptr(b["q0"]), ptr(b["q1"]), ptr(b["K"]), ptr(b["V"]), np.int64(b["capacity"]), ptr(b["ring"]),
-                     i32(b["ring_slots"]), ptr(b["batch_keys"]), ptr(self.out), ptr(self.workspace), i32(b["n"]),
-                     i32(b["start"]), i32(heads), i32(kv_heads), i32(head_dim), i32(window), i32(INT_MAX),
-                     i32(1 if window else 0), i32(INT_MAX), np.float32(1 / math.sqrt(head_dim)), np.float32(0),
+        # kernels/README.md's parameter list; q2 (successive-chunk queries) is read only under chunks (chunk = 0 here)
+        self.args = (ptr(b["q0"]), ptr(b["q1"]), ptr(b["q0"]), ptr(b["K"]), ptr(b["V"]), np.int64(b["capacity"]),
+                     ptr(b["ring"]), i32(b["ring_slots"]), ptr(b["batch_keys"]), ptr(self.out), ptr(self.workspace),
+                     i32(b["n"]), i32(b["start"]), i32(heads), i32(kv_heads), i32(head_dim), i32(window), i32(INT_MAX),
+                     i32(1 if window else 0), i32(0), i32(INT_MAX), np.float32(1 / math.sqrt(head_dim)), np.float32(0),
                      i32(self.plan["splits"]))
         self.stream = cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
         self.grid = tuple(self.plan["grid"])

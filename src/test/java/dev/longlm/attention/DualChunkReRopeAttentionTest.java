@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Dual Chunk Attention, ReRoPE and Leaky ReRoPE in the fused kernel against the naive reference fed with
  * position matrices written here from the papers' and authors' formulas, and hand-worked distance
- * matrices (the DCA paper's Figure 2).
+ * matrices (the DCA paper's Figure 2). The position rules are public for the cross-backend attention test.
  */
-class DualChunkReRopeAttentionTest {
+public class DualChunkReRopeAttentionTest {
     private static final Parallel POOL = new Parallel(2);
     private static final CpuBackend CPU = CpuBackend.on(POOL);
     private static final double BASE = FusedAttentionRuns.BASE;
@@ -37,7 +37,7 @@ class DualChunkReRopeAttentionTest {
      * for keys of its own chunk (Eq. 2), at P_succ = [s, s+1, …, s+w−1, c−1, …, c−1] (Eq. 7) for keys of the
      * chunk before, at P_inter = c − 1 (Eq. 5) for earlier ones; chunks are ⌊i/s⌋ (the final case analysis of §3).
      */
-    static double[] dcaPaperPositions(int p, int j, int s, int w) {
+    public static double[] dcaPaperPositions(int p, int j, int s, int w) {
         int c = s + w;
         int i = p % s;
         double query = switch (p / s - j / s) {
@@ -49,12 +49,12 @@ class DualChunkReRopeAttentionTest {
     }
 
     /** ReRoPE as bojone/rerope's patch computes it: true positions when p − j < w, else the query at w and the key unrotated. */
-    static double[] reropePositions(int p, int j, int w) {
+    public static double[] reropePositions(int p, int j, int w) {
         return p - j < w ? new double[]{p, j} : new double[]{w, 0};
     }
 
     /** Leaky ReRoPE as the patch computes it: beyond w, query and key rotated by RoPE/k at p + w(k − 1) and j. */
-    static double[] leakyPositions(int p, int j, int w, double k) {
+    public static double[] leakyPositions(int p, int j, int w, double k) {
         return p - j < w ? new double[]{p, j} : new double[]{(p + w * (k - 1)) / k, j / k};
     }
 

@@ -61,8 +61,9 @@ final class AttentionLaunch {
         return new Shape("attention_simt_" + precision.suffix(), SIMT_ROWS, 128, SIMT_KEY_TILE, 0);
     }
 
-    void attend(CudaKvStore kv, int layer, KeyRanges ranges, CudaTensor queries, CudaTensor farQueries, CudaTensor trueKeys,
-                int row, int n, int start, int span, float scale, float softCap, CudaTensor out) {
+    void attend(CudaKvStore kv, int layer, KeyRanges ranges, CudaTensor queries, CudaTensor farQueries,
+                CudaTensor successiveQueries, CudaTensor trueKeys, int row, int n, int start, int span, float scale, float softCap,
+                CudaTensor out) {
         KvShape s = kv.shape();
         int headDim = s.headDim();
         int heads = queries.width() / headDim;
@@ -87,10 +88,11 @@ final class AttentionLaunch {
             kernels.function(shape.kernel()).setMaxDynamicSharedMemory(shape.sharedBytes());
         }
         KernelLauncher k = kernels.get(shape.kernel());
-        k.args().pointer(queries.row(row)).pointer(farQueries.row(row)).pointer(kv.keys(layer)).pointer(kv.values(layer))
-                .i64(s.capacity()).pointer(kv.ring(layer)).i32(kv.ringSlots()).pointer(trueKeys.row(row)).pointer(out.row(row))
-                .pointer(workspaceAddress).i32(n).i32(start).i32(heads).i32(s.kvHeads()).i32(headDim).i32(ranges.window())
-                .i32(ranges.farKeyLimit()).i32(ranges.nearKeysFromRing() ? 1 : 0).i32(span).f32(scale).f32(softCap).i32(splits);
+        k.args().pointer(queries.row(row)).pointer(farQueries.row(row)).pointer(successiveQueries.row(row))
+                .pointer(kv.keys(layer)).pointer(kv.values(layer)).i64(s.capacity()).pointer(kv.ring(layer)).i32(kv.ringSlots())
+                .pointer(trueKeys.row(row)).pointer(out.row(row)).pointer(workspaceAddress).i32(n).i32(start).i32(heads)
+                .i32(s.kvHeads()).i32(headDim).i32(ranges.window()).i32(ranges.farKeyLimit())
+                .i32(ranges.nearKeysFromRing() ? 1 : 0).i32(ranges.chunk()).i32(span).f32(scale).f32(softCap).i32(splits);
         graphs.launch(k, rowBlocks, splits, s.kvHeads(), shape.threads(), 1, 1, shape.sharedBytes());
         if (splits > 1) {
             KernelLauncher combine = kernels.get("attention_combine");

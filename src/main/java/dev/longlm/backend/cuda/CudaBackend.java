@@ -648,12 +648,9 @@ public final class CudaBackend implements Backend {
     public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor successiveQueries,
                        Tensor trueKeys, int row, int n, int start, int span, float scale, float softCap, Tensor out) {
         bind();
-        if (ranges.chunk() > 0) {
-            throw new InputException("Dual Chunk Attention does not run on the CUDA backend yet; use --device cpu for --rope-method dca");
-        }
         CudaKvStore kv = dev(store);
-        attention.attend(kv, layer, ranges, dev(queries), dev(farQueries), dev(trueKeys), row, n, start, span, scale, softCap,
-                dev(out));
+        attention.attend(kv, layer, ranges, dev(queries), dev(farQueries), dev(successiveQueries), dev(trueKeys), row, n, start,
+                span, scale, softCap, dev(out));
     }
 
     @Override
