@@ -282,8 +282,11 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Positions kept on the host and copied to a device array of doubles at {@link #upload(Positions, int)},
-     * through a pinned mirror: a replayed step's graph copies from it whatever the host wrote last.
+     * Positions kept on the host and copied to a device array of doubles at {@link #upload(Positions, int)}.
+     * Steps run as they are copy through pageable staging (the driver takes the bytes before the call
+     * returns, so a prefill's next chunk may overwrite them while the first is still queued); a captured or
+     * replayed step copies from a pinned mirror, which its graph reads at launch. The host writes the
+     * mirror only between steps that each ended reading their logits, so no copy from it is in flight.
      */
     private static final class DevicePositions implements Positions {
         private final double[] host;
@@ -327,6 +330,10 @@ public final class CudaBackend implements Backend {
         bind();
         DevicePositions p = (DevicePositions) positions;
         long bytes = 8L * rows;
+        if (!graphs.recording()) {
+            copyUp(MemorySegment.ofArray(p.host()).asSlice(0, bytes), p.memory());
+            return;
+        }
         MemorySegment.copy(MemorySegment.ofArray(p.host()), 0, p.pinned.segment(), 0, bytes);
         graphs.other(() -> device.stream().copyToDevice(p.pinned.segment().asSlice(0, bytes), p.memory().slice(0, bytes)));
     }
@@ -379,8 +386,12 @@ public final class CudaBackend implements Backend {
         DeviceMatrix m = matrix(table);
         DeviceMemory ids = tokenBuffer(n);
         long bytes = 4L * n;
-        MemorySegment.copy(MemorySegment.ofArray(tokenIds), 4L * offset, tokenStaging.segment(), 0, bytes);
-        graphs.other(() -> device.stream().copyToDevice(tokenStaging.segment().asSlice(0, bytes), ids.slice(0, bytes)));
+        if (graphs.recording()) {
+            MemorySegment.copy(MemorySegment.ofArray(tokenIds), 4L * offset, tokenStaging.segment(), 0, bytes);
+            graphs.other(() -> device.stream().copyToDevice(tokenStaging.segment().asSlice(0, bytes), ids.slice(0, bytes)));
+        } else {
+            copyUp(MemorySegment.ofArray(tokenIds).asSlice(4L * offset, bytes), ids);
+        }
         KernelLauncher k = kernels.get("get_rows_" + m.suffix());
         k.args().pointer(m.memory()).pointer(ids).pointer(dev(out).memory()).i32(n).i32(m.cols()).i64(m.rowBytes());
         graphs.launch(k, n, (m.cols() + 1023) / 1024, 1, 128, 1, 1, 0);
