@@ -133,7 +133,7 @@ public final class Session implements AutoCloseable {
     public CachedTokens cachedTokens() {
         int length = sequence.length();
         int ring = sequence.ringSlots();
-        return new CachedTokens(Arrays.copyOf(history, length), schemeKey, ring == 0 ? 0 : Math.max(trueKeysFrom, length - ring),
+        return new CachedTokens(Arrays.copyOf(history, length), schemeKey, ring == 0 ? length : Math.max(trueKeysFrom, length - ring),
                 sequence.scheme().ringSlots());
     }
 
