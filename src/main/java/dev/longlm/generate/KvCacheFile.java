@@ -104,8 +104,8 @@ public final class KvCacheFile {
     }
 
     /**
-     * Reads and checks the header of {@code file} for {@code model} (its identity; the element type of
-     * {@code element}, the store that will receive it): wrong model, wrong element type, a file that is not
+     * Reads and checks the header of {@code file} for {@code model} (its identity; and when {@code element}
+     * is not null the element type of the store that will receive it): wrong model, wrong element type, a file that is not
      * one or is truncated are {@link InputException}s that say what to do.
      */
     public static Header readHeader(Path file, Model model, KvElement element) {
@@ -115,7 +115,10 @@ public final class KvCacheFile {
             readFully(in, start, 0);
             start.flip();
             Header header = parseHeader(file, start, in, size);
-            checkFor(file, header, model, element);
+            checkFor(file, header, model);
+            if (element != null) {
+                requireElement(file, header, element);
+            }
             if (size != header.expectedFileSize()) {
                 throw new InputException(file + ": truncated or padded KV cache file: " + size + " bytes, its header describes "
                         + header.expectedFileSize() + "; save it again");
@@ -258,7 +261,7 @@ public final class KvCacheFile {
         }
     }
 
-    private static void checkFor(Path file, Header h, Model model, KvElement element) {
+    private static void checkFor(Path file, Header h, Model model) {
         byte[] digest = model.file().headerDigest();
         if (h.modelSize() != model.file().fileSize() || !Arrays.equals(h.modelDigest(), digest)) {
             throw new InputException(file + ": this KV cache was computed by another model (" + Printable.quoted(h.modelName()) + ", "
@@ -270,6 +273,10 @@ public final class KvCacheFile {
         if (h.layers() != config.layers() || h.kvHeads() != config.kvHeads() || h.headDim() != config.headDim()) {
             throw new InputException(file + ": the KV cache's shape does not match the model; delete the file");
         }
+    }
+
+    /** Refuses a file whose keys and values are not of the {@code element} type a store keeps. */
+    public static void requireElement(Path file, Header h, KvElement element) {
         if (h.element() != element) {
             throw new InputException(file + ": this KV cache holds " + h.element() + " keys and values, this backend keeps "
                     + element + " (--kv-type); run with --kv-type " + h.element().name().toLowerCase(java.util.Locale.ROOT)

@@ -15,8 +15,9 @@ import java.util.List;
  * @param responseSchema JSON schema the output must satisfy; null for free text
  * @param contextMethod  per-request override ({@code self_extend: {group_size, window}} or
  *                       {@code context_method: {method, …}}); null for the server's choice
+ * @param cachePrompt    whether the request may reuse a slot's cached prefix ({@code cache_prompt}, default true)
  */
 public record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt, SamplingParameters sampling,
                                 int maxTokens, List<String> stop, int topLogprobs, boolean stream, boolean includeUsage,
-                                JsonNode responseSchema, ContextMethod contextMethod) {
+                                JsonNode responseSchema, ContextMethod contextMethod, boolean cachePrompt) {
 }

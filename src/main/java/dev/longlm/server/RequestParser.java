@@ -74,8 +74,9 @@ final class RequestParser {
         } catch (InputException e) {
             throw ApiException.badRequest("invalid_value", e.getMessage());
         }
+        boolean cachePrompt = bool(body, "cache_prompt", true);
         return new CompletionRequest(chat, messages, prompt, sampling, maxTokens, stop, topLogprobs, stream, includeUsage,
-                schema, contextMethod);
+                schema, contextMethod, cachePrompt);
     }
 
     private static List<ChatMessage> messages(JsonNode node) {

@@ -22,9 +22,12 @@ final class ResponseJson {
                 .put("created", System.currentTimeMillis() / 1000).put("model", model);
     }
 
-    static ObjectNode usage(int prompt, int completion) {
-        return OpenAiServer.JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+    /** OpenAI's usage object; {@code cached} prompt tokens came from a slot's cache, as OpenAI reports its own. */
+    static ObjectNode usage(int prompt, int completion, int cached) {
+        ObjectNode usage = OpenAiServer.JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
+        return usage;
     }
 
     static String finishReason(Completion.FinishReason reason) {

@@ -100,7 +100,7 @@ final class StreamingResponse implements ResponseStream {
         if (request.includeUsage()) {
             ObjectNode usage = chunk();
             usage.putArray("choices");
-            usage.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens()));
+            usage.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens(), outcome.cachedTokens()));
             send(usage);
         }
         out.write(OpenAiServer.utf8("data: [DONE]\n\n"));

@@ -97,7 +97,7 @@ final class WholeResponse implements ResponseStream {
             }
         }
         choice.put("finish_reason", ResponseJson.finishReason(outcome.finishReason()));
-        body.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens()));
+        body.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens(), outcome.cachedTokens()));
         out.write(OpenAiServer.utf8(OpenAiServer.body(body)));
         out.close();
     }
