@@ -137,6 +137,32 @@ public final class Session implements AutoCloseable {
                 sequence.scheme().ringSlots());
     }
 
+    /** The key under which this session's keys may be reused ({@link #schemeKey(Model, ContextMethod, int)}). */
+    public String schemeKey() {
+        return schemeKey;
+    }
+
+    /**
+     * Drops every position from {@code keep} on, as if only the first {@code keep} tokens had been appended:
+     * cached keys depend only on their own positions, so the rest stays valid. Possible when
+     * {@code cachedTokens().canKeep(schemeKey(), keep)} (always for 0 and the whole length).
+     */
+    public void rewind(int keep) {
+        if (keep == sequence.length()) {
+            return;
+        }
+        if (keep == 0) {
+            clear();
+            return;
+        }
+        CachedTokens now = cachedTokens();
+        if (keep < 0 || !now.canKeep(schemeKey, keep)) {
+            throw new IllegalArgumentException("cannot rewind " + now + " to " + keep + " positions");
+        }
+        sequence.store().setLength(keep);
+        trueKeysFrom = now.trueKeysFrom();
+    }
+
     /** The token ids at positions {@code 0 … length-1}. */
     public int[] tokens() {
         return Arrays.copyOf(history, sequence.length());
