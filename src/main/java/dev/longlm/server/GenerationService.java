@@ -9,6 +9,7 @@ import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.MemoryEstimate;
 import dev.longlm.structured.JsonSchemaConstraints;
+import dev.longlm.structured.ToolCallSyntax;
 import dev.longlm.model.Model;
 import dev.longlm.backend.Backend;
 import dev.longlm.tokenizer.Tokenizer;
@@ -31,13 +32,14 @@ public final class GenerationService implements AutoCloseable {
     /**
      * What a request will run with, decided before it takes a slot so bad input is refused at once.
      *
-     * @param schemeKey what cached keys must have been computed under to be reused ({@link Session#schemeKey}); null: none
+     * @param schemeKey  what cached keys must have been computed under to be reused ({@link Session#schemeKey}); null: none
+     * @param toolSyntax how the reply's function calls are written (it is parsed for them); null without tools
      */
     public record Plan(int[] promptTokens, ContextMethod method, int capacity, List<String> stop, TokenConstraint constraint,
-                       String schemeKey) {
-        /** A plan whose keys are never reused. */
+                       String schemeKey, ToolCallSyntax toolSyntax) {
+        /** A plan whose keys are never reused, without tools. */
         public Plan(int[] promptTokens, ContextMethod method, int capacity, List<String> stop, TokenConstraint constraint) {
-            this(promptTokens, method, capacity, stop, constraint, null);
+            this(promptTokens, method, capacity, stop, constraint, null, null);
         }
     }
 
@@ -56,6 +58,8 @@ public final class GenerationService implements AutoCloseable {
     private final ServerMetrics metrics = new ServerMetrics();
     private final ServerOptions options;
     private final JsonSchemaConstraints constraints;
+    /** How this model's template writes function calls. */
+    private final ToolCallSyntax toolSyntax;
     /** Heap free for KV caches once the model and the decode loop's buffers are in memory. */
     private final long sessionBudget;
     private final Backend backend;
@@ -79,6 +83,7 @@ public final class GenerationService implements AutoCloseable {
         this.template = template;
         this.options = options;
         this.constraints = constraints;
+        this.toolSyntax = ToolCallSyntax.of(template);
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
         this.maxTokenBytes = longestToken(tokenizer);
         this.loop = new DecodeLoop(model, backend, scheduler, options, metrics, log);
@@ -155,7 +160,14 @@ public final class GenerationService implements AutoCloseable {
         if (request.chat()) {
             String prompt;
             try {
-                prompt = template.render(request.messages(), true);
+                boolean toolHistory = request.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty() || m.role().equals("tool"));
+                if (request.toolsActive() || toolHistory) {
+                    ToolCallSyntax.Rendering rendering = toolSyntax.prepare(request.messages(),
+                            request.toolsActive() ? request.tools() : List.of());
+                    prompt = template.render(rendering.messages(), true, rendering.context());
+                } else {
+                    prompt = template.render(request.messages(), true);
+                }
             } catch (InputException e) {
                 throw ApiException.badRequest("invalid_messages", e.getMessage());
             }
@@ -213,6 +225,19 @@ public final class GenerationService implements AutoCloseable {
         }
         checkMemory(method, capacity, request);
         TokenConstraint constraint = null;
+        if (request.toolsActive() && request.toolChoice().forced()) {
+            try {
+                constraint = constraints.apply(toolSyntax.grammar(request.tools(), request.toolChoice().function(),
+                        request.parallelToolCalls()));
+            } catch (InputException e) {
+                throw ApiException.badRequest("invalid_schema", "tools: " + e.getMessage());
+            }
+            int budget = request.maxTokens() >= 0 ? Math.min(request.maxTokens(), capacity - tokens.length) : capacity - tokens.length;
+            if (!constraints.canFinishWithin(constraint, budget)) {
+                throw ApiException.badRequest("invalid_schema", "tools: no call of the forced function fits in " + budget
+                        + " tokens; raise max_tokens");
+            }
+        }
         if (request.responseSchema() != null) {
             try {
                 constraint = constraints.apply(request.responseSchema());
@@ -229,7 +254,8 @@ public final class GenerationService implements AutoCloseable {
                         + " or simplify the schema");
             }
         }
-        return new Plan(tokens, method, capacity, stop, constraint, dev.longlm.generate.Session.schemeKey(model, method, capacity));
+        return new Plan(tokens, method, capacity, stop, constraint, dev.longlm.generate.Session.schemeKey(model, method, capacity),
+                request.toolsActive() ? toolSyntax : null);
     }
 
     /** Refuses, before a slot is taken, a request whose cache could not fit even with the server idle. */

@@ -289,8 +289,8 @@ public final class OpenAiServer implements AutoCloseable {
         CompletionRequest request = RequestParser.parse(body, chat, service.modelId());
         GenerationService.Plan plan = planOffRequestThread(request);
         ResponseStream response = request.stream()
-                ? new StreamingResponse(exchange, request, service.modelId())
-                : new WholeResponse(exchange, request, service.modelId());
+                ? new StreamingResponse(exchange, request, service.modelId(), plan.toolSyntax())
+                : new WholeResponse(exchange, request, service.modelId(), plan.toolSyntax());
         GenerationService.Outcome outcome;
         try {
             outcome = service.run(request, plan, response::begin, response::step, arrived);

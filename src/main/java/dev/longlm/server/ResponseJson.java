@@ -34,6 +34,21 @@ final class ResponseJson {
         return reason == Completion.FinishReason.LENGTH ? "length" : "stop";
     }
 
+    /** OpenAI's {@code tool_calls}: {@code [{id, type: "function", function: {name, arguments}}]}, with stream indexes when asked. */
+    static ArrayNode toolCalls(List<dev.longlm.chat.ToolCall> calls, boolean indexed) {
+        ArrayNode array = OpenAiServer.JSON.createArrayNode();
+        for (int i = 0; i < calls.size(); i++) {
+            dev.longlm.chat.ToolCall call = calls.get(i);
+            ObjectNode entry = array.addObject();
+            if (indexed) {
+                entry.put("index", i);
+            }
+            entry.put("id", call.id()).put("type", "function");
+            entry.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+        }
+        return array;
+    }
+
     /** Chat format: {@code {"content": [{token, logprob, bytes, top_logprobs: [...]}]}}. */
     static ObjectNode chatLogprobs(List<Completion.Step> steps) {
         ObjectNode logprobs = OpenAiServer.JSON.createObjectNode();
