@@ -166,6 +166,7 @@ final class DecodeLoop implements Runnable {
             return;
         }
         active.add(job);
+        publish();
         job.post(new GenerationJob.Started());
     }
 
@@ -307,6 +308,7 @@ final class DecodeLoop implements Runnable {
             job.session.close(); // its buffers; the store is the slot's and stays
         }
         scheduler.releaseSlot();
+        publish(); // before the job's thread hears of its end: /slots then shows the slot free
     }
 
     /** Frees the job's slot before telling its thread, so a client that sees the answer sees the slot free. */

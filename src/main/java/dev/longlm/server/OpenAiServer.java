@@ -272,7 +272,7 @@ public final class OpenAiServer implements AutoCloseable {
         long arrived = System.nanoTime();
         String endpoint = chat ? "chat_completions" : "completions";
         try {
-            service.metrics().request(endpoint, completeRequest(exchange, chat, arrived));
+            completeRequest(exchange, chat, arrived, endpoint);
         } catch (ApiException e) {
             service.metrics().request(endpoint, outcomeOf(e));
             throw e;
@@ -282,8 +282,13 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** The outcome for the metrics: ok, cancelled (the client went away), or error/timeout once a 200 was out. */
-    private String completeRequest(HttpExchange exchange, boolean chat, long arrived) throws IOException, InterruptedException {
+    /**
+     * Answers a completion request; its outcome (ok, cancelled: the client went away, or error/timeout
+     * once a 200 was out) is counted before the response ends, so a client that has the answer sees it
+     * counted. Errors before a status line are thrown (and counted by the caller).
+     */
+    private void completeRequest(HttpExchange exchange, boolean chat, long arrived, String endpoint)
+            throws IOException, InterruptedException {
         requireJson(exchange);
         JsonNode body = readJson(exchange);
         CompletionRequest request = RequestParser.parse(body, chat, service.modelId());
@@ -298,13 +303,14 @@ public final class OpenAiServer implements AutoCloseable {
             if (!response.begun()) {
                 throw e; // still time for a proper status line
             }
+            service.metrics().request(endpoint, outcomeOf(e));
             response.fail(e); // a 200 is already out: end the body with the error
-            return outcomeOf(e);
+            return;
         }
+        service.metrics().request(endpoint, outcome.cancelled() ? "cancelled" : "ok");
         if (!outcome.cancelled()) {
             response.finish(outcome);
         }
-        return outcome.cancelled() ? "cancelled" : "ok";
     }
 
     private static String outcomeOf(ApiException e) {

@@ -153,12 +153,18 @@ final class SlotFiles {
     private <T> T onLoop(Callable<T> work) throws InterruptedException {
         CompletableFuture<T> result = new CompletableFuture<>();
         scheduler.submitTask(() -> {
+            T value = null;
+            Throwable failure = null;
             try {
-                result.complete(work.call());
+                value = work.call();
             } catch (Throwable e) {
-                result.completeExceptionally(e);
-            } finally {
-                loop.publish();
+                failure = e;
+            }
+            loop.publish(); // before the caller hears back: /slots then shows what the action did
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(failure);
             }
         });
         try {

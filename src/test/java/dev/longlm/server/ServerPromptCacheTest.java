@@ -199,6 +199,22 @@ class ServerPromptCacheTest {
     }
 
     @Test
+    void longPromptsReportTheirProgress() throws Exception {
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        try (TestServer server = new TestServer(1, 4, null, 2048, null, List.of(), o -> o,
+                new java.io.PrintStream(log, true, StandardCharsets.UTF_8))) {
+            String prompt = prefix() + prefix().substring(0, 700); // about 1,190 tokens: 18 chunks of 64
+            complete(server, prompt, true);
+            String lines = log.toString(StandardCharsets.UTF_8);
+            // A line as each quarter is passed (at chunk boundaries), the last at 100 %.
+            List<String> progress = lines.lines().filter(l -> l.matches("longlm serve: slot 0: prompt \\d+/1\\d{3} tokens \\(\\d+%, 0 cached\\), \\d+ tok/s"))
+                    .toList();
+            assertEquals(4, progress.size(), lines);
+            assertTrue(progress.getLast().contains("(100%"), lines);
+        }
+    }
+
+    @Test
     void aRequestPastItsTimeoutEndsWithAnError() throws Exception {
         try (TestServer server = new TestServer(1, 4, null, 0, null, List.of(), o -> o.withTimeout(1))) {
             CompletionRequest request = RequestParser.parse(JSON.readTree("{\"prompt\": \"Once upon a time\", \"max_tokens\": 500}"),
