@@ -118,6 +118,17 @@ public interface Backend extends AutoCloseable {
         step.run();
     }
 
+    /**
+     * Copies rows {@code [first, first+n)} of layer {@code layer}'s {@code array} (positions of the keys or
+     * values, slots of the ring), every KV head, into {@code host}: {@link KvStore#element()}s in little-endian
+     * order, head-major ({@code [kvHead][row][headDim]}) as stores keep them. For saving a sequence's cache
+     * to a file, not for the forward pass; returns once the copy is complete.
+     */
+    void readKv(KvStore store, KvArray array, int layer, int first, int n, java.lang.foreign.MemorySegment host);
+
+    /** The reverse of {@link #readKv}: {@code host}, laid out as there, into rows {@code [first, first+n)}. */
+    void writeKv(KvStore store, KvArray array, int layer, int first, int n, java.lang.foreign.MemorySegment host);
+
     /** Copies the first {@code rows} rows of {@code host} (row-major, {@code t.width()} per row) into {@code t}. */
     void write(float[] host, Tensor t, int rows);
 

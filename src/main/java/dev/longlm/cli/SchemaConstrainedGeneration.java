@@ -20,7 +20,9 @@ final class SchemaConstrainedGeneration {
     private SchemaConstrainedGeneration() {
     }
 
-    static int run(Model model, Session session, int[] prompt, int maxTokens, SamplingParameters params, Path schemaFile, PrintStream out) {
+    /** {@code session} already holds {@code prompt[0 … cached)} (a prompt cache); the rest is appended here. */
+    static int run(Model model, Session session, int[] prompt, int cached, int maxTokens, SamplingParameters params, Path schemaFile,
+                   PrintStream out) {
         JsonNode schema;
         try {
             schema = new ObjectMapper().readTree(TextInput.readText(schemaFile));
@@ -37,7 +39,7 @@ final class SchemaConstrainedGeneration {
             throw new InputException(schemaFile + ": no output this schema accepts fits in " + budget + " tokens; raise -n"
                     + (maxTokens >= 0 ? "" : " or --ctx") + " or simplify the schema");
         }
-        float[] logits = session.append(prompt, 0, prompt.length, null);
+        float[] logits = session.append(prompt, cached, prompt.length - cached, null);
         Sampler sampler = new Sampler(params, model.config().vocabSize());
         for (int t : prompt) {
             sampler.accept(t);

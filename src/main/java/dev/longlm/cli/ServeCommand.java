@@ -20,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health).")
+        description = "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics, /slots).")
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -48,6 +48,13 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey;
     @Option(names = "--chat-template", paramLabel = "FILE|NAME", description = "Jinja chat template file or built-in name (chatml, llama3, llama2, phi3, gemma, plain)")
     String chatTemplate;
+    @Option(names = "--no-cache-prompt", description = "do not keep slots' caches for later requests sharing a prefix (saves the"
+            + " second copy of the keys that Self-Extend's reuse needs)")
+    boolean noCachePrompt;
+    @Option(names = "--slot-save-path", paramLabel = "FOLDER", description = "folder for POST /slots/{id}?action=save|restore files (default: the actions are off)")
+    java.nio.file.Path slotSavePath;
+    @Option(names = {"-to", "--timeout"}, paramLabel = "SECONDS", defaultValue = "600", description = "end requests still running this long after they arrived; 0 = never (default ${DEFAULT-VALUE})")
+    int timeout;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -61,6 +68,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (port < 0 || port > 65535) {
             throw new InputException("--port must be between 0 and 65535, got " + port);
+        }
+        if (timeout < 0) {
+            throw new InputException("--timeout must be >= 0 seconds, got " + timeout);
+        }
+        if (slotSavePath != null && !java.nio.file.Files.isDirectory(slotSavePath)) {
+            throw new InputException("--slot-save-path " + slotSavePath + " is not a folder; create it first");
         }
         if (shutdownGrace < 0) {
             throw new InputException("--shutdown-grace must be >= 0 seconds, got " + shutdownGrace);
@@ -80,9 +93,9 @@ final class ServeCommand implements Callable<Integer> {
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
             String modelId = modelOptions.modelPath().getFileName().toString().replaceFirst("\\.gguf$", "");
             ServerOptions options = new ServerOptions(host, port, parallel, queueCapacity, limit, scheme, apiKey, modelId,
-                    allowedHosts, corsOrigins);
+                    allowedHosts, corsOrigins, !noCachePrompt, slotSavePath, timeout);
             GenerationService service = new GenerationService(model, template, backend, options,
-                    new JsonSchemaConstraints(model.tokenizer()));
+                    new JsonSchemaConstraints(model.tokenizer()), System.err);
             // Each slot keeps a KV store of the full limit once it has served a request.
             MemoryEstimate slots = service.sessionMemory(scheme != null ? scheme : ContextMethod.none(), limit).times(parallel);
             if (slots.requiredBytes() > service.sessionBudget()) {

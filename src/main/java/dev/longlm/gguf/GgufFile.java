@@ -228,6 +228,20 @@ public final class GgufFile implements AutoCloseable {
         return data(tensor(name));
     }
 
+    /**
+     * SHA-256 of the header (metadata and tensor table, everything before the tensor data): with the
+     * file size, what identifies the model a saved KV cache was computed by.
+     */
+    public byte[] headerDigest() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(mapping.asSlice(0, Math.min(dataOffset, mapping.byteSize())).asByteBuffer());
+            return sha.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     public long fileSize() {
         return mapping.byteSize();
     }

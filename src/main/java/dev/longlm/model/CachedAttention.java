@@ -61,7 +61,7 @@ public final class CachedAttention {
         backend.storeKv(sequence.store(), layer, b.storedKeys(), b.values(), row, n, start);
         backend.attend(sequence.store(), layer, ranges, b.queries(), b.farQueries(), b.successiveQueries(), b.keys(), row, n,
                 start, span, scale, softCap, b.out());
-        int ring = scheme.ringSlots();
+        int ring = sequence.ringSlots(); // the window, or more slots kept for prefix reuse
         if (ring > 0) {
             int first = Math.max(0, n - ring);
             backend.storeRingKeys(sequence.store(), layer, b.keys(), row + first, n - first, start + first);

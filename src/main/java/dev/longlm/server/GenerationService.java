@@ -9,6 +9,7 @@ import dev.longlm.chat.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.MemoryEstimate;
 import dev.longlm.structured.JsonSchemaConstraints;
+import dev.longlm.structured.ToolCallSyntax;
 import dev.longlm.model.Model;
 import dev.longlm.backend.Backend;
 import dev.longlm.tokenizer.Tokenizer;
@@ -28,12 +29,23 @@ public final class GenerationService implements AutoCloseable {
         boolean accept(Completion.Step step);
     }
 
-    /** What a request will run with, decided before it takes a slot so bad input is refused at once. */
-    public record Plan(int[] promptTokens, ContextMethod method, int capacity, List<String> stop, TokenConstraint constraint) {
+    /**
+     * What a request will run with, decided before it takes a slot so bad input is refused at once.
+     *
+     * @param schemeKey  what cached keys must have been computed under to be reused ({@link Session#schemeKey}); null: none
+     * @param toolSyntax how the reply's function calls are written (it is parsed for them); null without tools
+     */
+    public record Plan(int[] promptTokens, ContextMethod method, int capacity, List<String> stop, TokenConstraint constraint,
+                       String schemeKey, ToolCallSyntax toolSyntax) {
+        /** A plan whose keys are never reused, without tools. */
+        public Plan(int[] promptTokens, ContextMethod method, int capacity, List<String> stop, TokenConstraint constraint) {
+            this(promptTokens, method, capacity, stop, constraint, null, null);
+        }
     }
 
+    /** @param cachedTokens prompt tokens taken from a slot's cache rather than computed */
     public record Outcome(String text, Completion.FinishReason finishReason, boolean cancelled, int promptTokens,
-                          int completionTokens) {
+                          int completionTokens, int cachedTokens) {
     }
 
     private final Model model;
@@ -41,8 +53,13 @@ public final class GenerationService implements AutoCloseable {
     private final ChatTemplate template;
     private final SlotScheduler scheduler;
     private final Thread loopThread;
+    private final DecodeLoop loop;
+    private final SlotFiles slotFiles;
+    private final ServerMetrics metrics = new ServerMetrics();
     private final ServerOptions options;
     private final JsonSchemaConstraints constraints;
+    /** How this model's template writes function calls. */
+    private final ToolCallSyntax toolSyntax;
     /** Heap free for KV caches once the model and the decode loop's buffers are in memory. */
     private final long sessionBudget;
     private final Backend backend;
@@ -55,14 +72,22 @@ public final class GenerationService implements AutoCloseable {
 
     public GenerationService(Model model, ChatTemplate template, Backend backend, ServerOptions options,
                              JsonSchemaConstraints constraints) {
+        this(model, template, backend, options, constraints, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    }
+
+    /** @param log where progress of long prompts and slot actions are reported */
+    public GenerationService(Model model, ChatTemplate template, Backend backend, ServerOptions options,
+                             JsonSchemaConstraints constraints, java.io.PrintStream log) {
         this.model = model;
         this.tokenizer = model.tokenizer();
         this.template = template;
         this.options = options;
         this.constraints = constraints;
+        this.toolSyntax = ToolCallSyntax.of(template);
         this.scheduler = new SlotScheduler(options.parallel(), options.queueCapacity());
         this.maxTokenBytes = longestToken(tokenizer);
-        DecodeLoop loop = new DecodeLoop(model, backend, scheduler);
+        this.loop = new DecodeLoop(model, backend, scheduler, options, metrics, log);
+        this.slotFiles = new SlotFiles(model, backend, options, loop, scheduler, log);
         this.backend = backend;
         this.sessionBudget = backend.memoryBudget().availableBytes();
         this.loopThread = Thread.ofPlatform().name("longlm-decode-loop").daemon().start(loop);
@@ -109,8 +134,11 @@ public final class GenerationService implements AutoCloseable {
 
     /** The memory one request of {@code capacity} positions adds: its KV cache and prompt buffers. */
     public MemoryEstimate sessionMemory(ContextMethod method, int capacity) {
-        return MemoryEstimate.forSession(model.file(), model.config(), method, capacity, backend.promptBatch(), false,
-                backend.memoryBudget()).withoutWeights();
+        // With prompt caching a ring keeps every position's true-position key (a second copy of the keys).
+        int ring = method.positionScheme().ringSlots() == 0 ? 0 : options.cachePrompt() ? capacity : method.positionScheme().ringSlots();
+        var budget = backend.memoryBudget();
+        return MemoryEstimate.of(model.file(), model.config(), capacity, ring, backend.promptBatch(), false,
+                budget.kvElementBytes(), budget.weightsResident()).withoutWeights();
     }
 
     /** Heap the server had for KV caches when it started. */
@@ -132,7 +160,14 @@ public final class GenerationService implements AutoCloseable {
         if (request.chat()) {
             String prompt;
             try {
-                prompt = template.render(request.messages(), true);
+                boolean toolHistory = request.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty() || m.role().equals("tool"));
+                if (request.toolsActive() || toolHistory) {
+                    ToolCallSyntax.Rendering rendering = toolSyntax.prepare(request.messages(),
+                            request.toolsActive() ? request.tools() : List.of());
+                    prompt = template.render(rendering.messages(), true, rendering.context());
+                } else {
+                    prompt = template.render(request.messages(), true);
+                }
             } catch (InputException e) {
                 throw ApiException.badRequest("invalid_messages", e.getMessage());
             }
@@ -190,6 +225,19 @@ public final class GenerationService implements AutoCloseable {
         }
         checkMemory(method, capacity, request);
         TokenConstraint constraint = null;
+        if (request.toolsActive() && request.toolChoice().forced()) {
+            try {
+                constraint = constraints.apply(toolSyntax.grammar(request.tools(), request.toolChoice().function(),
+                        request.parallelToolCalls()));
+            } catch (InputException e) {
+                throw ApiException.badRequest("invalid_schema", "tools: " + e.getMessage());
+            }
+            int budget = request.maxTokens() >= 0 ? Math.min(request.maxTokens(), capacity - tokens.length) : capacity - tokens.length;
+            if (!constraints.canFinishWithin(constraint, budget)) {
+                throw ApiException.badRequest("invalid_schema", "tools: no call of the forced function fits in " + budget
+                        + " tokens; raise max_tokens");
+            }
+        }
         if (request.responseSchema() != null) {
             try {
                 constraint = constraints.apply(request.responseSchema());
@@ -206,7 +254,8 @@ public final class GenerationService implements AutoCloseable {
                         + " or simplify the schema");
             }
         }
-        return new Plan(tokens, method, capacity, stop, constraint);
+        return new Plan(tokens, method, capacity, stop, constraint, dev.longlm.generate.Session.schemeKey(model, method, capacity),
+                request.toolsActive() ? toolSyntax : null);
     }
 
     /** Refuses, before a slot is taken, a request whose cache could not fit even with the server idle. */
@@ -232,22 +281,39 @@ public final class GenerationService implements AutoCloseable {
      * the slot is freed either way, also when this thread is interrupted.
      */
     public Outcome run(CompletionRequest request, Plan plan, Runnable onSlot, StepSink sink) throws InterruptedException {
+        return run(request, plan, onSlot, sink, System.nanoTime());
+    }
+
+    /**
+     * As {@link #run(CompletionRequest, Plan, Runnable, StepSink)} for a request that arrived at {@code arrived}
+     * ({@link System#nanoTime}): the time to its first token is measured from then, and it ends with a 503
+     * {@code request_timeout} when it is still running {@link ServerOptions#timeoutSeconds} later.
+     */
+    public Outcome run(CompletionRequest request, Plan plan, Runnable onSlot, StepSink sink, long arrived) throws InterruptedException {
         GenerationJob job = new GenerationJob(request, plan);
         scheduler.submit(job);
+        long deadline = options.timeoutSeconds() > 0 ? arrived + options.timeoutSeconds() * 1_000_000_000L : Long.MAX_VALUE;
         boolean ended = false;
         int steps = 0;
         try {
             while (true) {
-                switch (job.nextEvent()) {
+                GenerationJob.Event event = job.nextEvent(Math.max(0, deadline - System.nanoTime()));
+                if (event == null) {
+                    throw new ApiException(503, "server_error", "request_timeout", "the request did not finish within "
+                            + options.timeoutSeconds() + " s (--timeout); lower max_tokens or shorten the prompt");
+                }
+                switch (event) {
                     case GenerationJob.Started started -> {
                         if (onSlot != null) {
                             onSlot.run();
                         }
                     }
                     case GenerationJob.Stepped(Completion.Step step) -> {
-                        steps++;
+                        if (steps++ == 0) {
+                            metrics.firstToken(System.nanoTime() - arrived);
+                        }
                         if (!sink.accept(step)) {
-                            return new Outcome("", null, true, plan.promptTokens().length, steps);
+                            return new Outcome("", null, true, plan.promptTokens().length, steps, 0);
                         }
                     }
                     case GenerationJob.Finished(Outcome outcome) -> {
@@ -265,6 +331,24 @@ public final class GenerationService implements AutoCloseable {
                 scheduler.cancel(job);
             }
         }
+    }
+
+    ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** What every slot holds and does now. */
+    public List<Slot.SlotStatus> slots() {
+        return loop.statuses();
+    }
+
+    SlotFiles slotFiles() {
+        return slotFiles;
+    }
+
+    /** The Prometheus exposition of this server's counters. */
+    public String metricsText() {
+        return metrics.render(scheduler.busySlots(), scheduler.parallel(), scheduler.waitingRequests());
     }
 
     /**

@@ -170,7 +170,26 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         checkApiKey(exchange);
-        switch (path.replaceAll("/+$", "")) {
+        String route = path.replaceAll("/+$", "");
+        if (route.startsWith("/slots")) {
+            slots(exchange, method, route);
+            return;
+        }
+        switch (route) {
+            case "/metrics" -> {
+                requireMethod(method, "GET");
+                byte[] text = utf8(service.metricsText());
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                if (method.equals("HEAD")) {
+                    exchange.getResponseHeaders().set("Content-Length", String.valueOf(text.length));
+                    exchange.sendResponseHeaders(200, -1);
+                    return;
+                }
+                exchange.sendResponseHeaders(200, text.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(text);
+                }
+            }
             case "/v1/models" -> {
                 requireMethod(method, "GET");
                 ObjectNode model = JSON.createObjectNode().put("id", service.modelId()).put("object", "model")
@@ -191,7 +210,55 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void complete(HttpExchange exchange, boolean chat) throws IOException, InterruptedException {
+    /** {@code GET /slots}; {@code POST /slots/{id}?action=save|restore|erase} with {@code {"filename": …}}. */
+    private void slots(HttpExchange exchange, String method, String route) throws IOException, InterruptedException {
+        if (route.equals("/slots")) {
+            requireMethod(method, "GET");
+            var array = JSON.createArrayNode();
+            for (Slot.SlotStatus s : service.slots()) {
+                array.addObject().put("id", s.id()).put("is_processing", s.busy()).put("n_ctx", s.capacity())
+                        .put("n_cached", s.cachedTokens()).put("context_method", s.method()).put("n_prompt_tokens", s.promptTokens());
+            }
+            sendJson(exchange, 200, array);
+            return;
+        }
+        int id;
+        try {
+            id = Integer.parseInt(route.substring("/slots/".length()));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new ApiException(404, "invalid_request_error", "not_found", "no endpoint " + method + " " + route);
+        }
+        requireMethod(method, "POST");
+        String query = exchange.getRequestURI().getQuery();
+        String action = query != null && query.startsWith("action=") ? query.substring("action=".length()) : "";
+        SlotFiles files = service.slotFiles();
+        SlotFiles.Result result;
+        ObjectNode body = JSON.createObjectNode().put("id_slot", id);
+        switch (action) {
+            case "save", "restore" -> {
+                requireJson(exchange);
+                JsonNode request = readJson(exchange);
+                JsonNode name = request.get("filename");
+                if (name == null || !name.isTextual()) {
+                    throw ApiException.badRequest("invalid_type", "'filename' must be a string");
+                }
+                result = action.equals("save") ? files.save(id, name.asText()) : files.restore(id, name.asText());
+                body.put("filename", result.filename());
+                body.put(action.equals("save") ? "n_saved" : "n_restored", result.tokens());
+                body.put(action.equals("save") ? "n_written" : "n_read", result.bytes());
+                body.putObject("timings").put(action + "_ms", result.millis());
+            }
+            case "erase" -> {
+                result = files.erase(id);
+                body.put("n_erased", result.tokens());
+            }
+            default -> throw ApiException.badRequest("invalid_value", "action must be save, restore or erase, as in /slots/" + id
+                    + "?action=save");
+        }
+        sendJson(exchange, 200, body);
+    }
+
+    private static void requireJson(HttpExchange exchange) {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
         if (type == null || !type.strip().toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
             // Browsers send text/plain or form types cross-site without asking first: refusing them
@@ -199,25 +266,55 @@ public final class OpenAiServer implements AutoCloseable {
             throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
                     "send the request body as JSON with 'Content-Type: application/json'" + (type == null ? "" : ", not " + Printable.quoted(type)));
         }
+    }
+
+    private void complete(HttpExchange exchange, boolean chat) throws IOException, InterruptedException {
+        long arrived = System.nanoTime();
+        String endpoint = chat ? "chat_completions" : "completions";
+        try {
+            completeRequest(exchange, chat, arrived, endpoint);
+        } catch (ApiException e) {
+            service.metrics().request(endpoint, outcomeOf(e));
+            throw e;
+        } catch (RuntimeException | Error e) {
+            service.metrics().request(endpoint, "error");
+            throw e;
+        }
+    }
+
+    /**
+     * Answers a completion request; its outcome (ok, cancelled: the client went away, or error/timeout
+     * once a 200 was out) is counted before the response ends, so a client that has the answer sees it
+     * counted. Errors before a status line are thrown (and counted by the caller).
+     */
+    private void completeRequest(HttpExchange exchange, boolean chat, long arrived, String endpoint)
+            throws IOException, InterruptedException {
+        requireJson(exchange);
         JsonNode body = readJson(exchange);
         CompletionRequest request = RequestParser.parse(body, chat, service.modelId());
         GenerationService.Plan plan = planOffRequestThread(request);
         ResponseStream response = request.stream()
-                ? new StreamingResponse(exchange, request, service.modelId())
-                : new WholeResponse(exchange, request, service.modelId());
+                ? new StreamingResponse(exchange, request, service.modelId(), plan.toolSyntax())
+                : new WholeResponse(exchange, request, service.modelId(), plan.toolSyntax());
         GenerationService.Outcome outcome;
         try {
-            outcome = service.run(request, plan, response::begin, response::step);
+            outcome = service.run(request, plan, response::begin, response::step, arrived);
         } catch (ApiException e) {
             if (!response.begun()) {
                 throw e; // still time for a proper status line
             }
+            service.metrics().request(endpoint, outcomeOf(e));
             response.fail(e); // a 200 is already out: end the body with the error
             return;
         }
+        service.metrics().request(endpoint, outcome.cancelled() ? "cancelled" : "ok");
         if (!outcome.cancelled()) {
             response.finish(outcome);
         }
+    }
+
+    private static String outcomeOf(ApiException e) {
+        return e.code().equals("request_timeout") ? "timeout" : "error";
     }
 
     /** Rendering, tokenizing and compiling a schema are CPU work: done on the planner's platform threads. */

@@ -25,6 +25,11 @@ public final class JsonSchemaConstraints implements Function<JsonNode, TokenCons
         return tokens > 0 && constraint.fillAllowed(new boolean[trie.vocabSize()], tokens) > 0;
     }
 
+    /** A fresh constraint for one generation under {@code grammar} (e.g. {@link JsonSchemaGrammar#compileFramed}). */
+    public TokenConstraint apply(Grammar grammar) {
+        return new GrammarConstraint(grammar, trie);
+    }
+
     /** A fresh constraint for one generation; an unsupported schema is an InputException. */
     @Override
     public TokenConstraint apply(JsonNode schema) {

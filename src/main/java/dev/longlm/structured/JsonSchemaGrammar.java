@@ -62,6 +62,22 @@ public final class JsonSchemaGrammar {
         }
     }
 
+    /**
+     * A grammar for documents the schema accepts written inside fixed text — a model's own tool-call
+     * syntax: {@code open}, a document, then {@code close}; and up to {@code maxRepeats} times in all, each
+     * further one after {@code separator}: {@code open D close (separator open D close)*}.
+     */
+    public static Grammar compileFramed(String open, JsonNode schema, String close, String separator, int maxRepeats) {
+        if (maxRepeats < 1) {
+            throw new IllegalArgumentException("at least one document, got " + maxRepeats);
+        }
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(schema);
+        int document = compiler.value(schema, "schema");
+        int rest = compiler.repeat(document, 1, maxRepeats, literal(close + separator + open), literal(close));
+        Element[] root = concat(literal(open), new Element[]{new RuleRef(rest)});
+        return compiler.builder.build(compiler.builder.rule(List.<Element[]>of(root)));
+    }
+
     /** A rule deriving the values {@code schema} accepts. */
     private int value(JsonNode schema, String where) {
         if (++depth > MAX_DEPTH) {

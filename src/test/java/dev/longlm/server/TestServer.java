@@ -36,13 +36,25 @@ final class TestServer implements AutoCloseable {
 
     TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins)
             throws IOException {
+        this(parallel, queue, apiKey, contextLimit, method, corsOrigins, o -> o);
+    }
+
+    /** @param adjust changes the options (caching, slot files, timeout) */
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins,
+               java.util.function.UnaryOperator<ServerOptions> adjust) throws IOException {
+        this(parallel, queue, apiKey, contextLimit, method, corsOrigins, adjust, new PrintStream(PrintStream.nullOutputStream()));
+    }
+
+    /** @param log where the service reports (progress of long prompts, slot files) */
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins,
+               java.util.function.UnaryOperator<ServerOptions> adjust, PrintStream log) throws IOException {
         model = Model.load(MODEL);
         backend = new CpuBackend(2);
         int limit = contextLimit > 0 ? contextLimit : 4 * model.config().contextLength();
-        ServerOptions options = new ServerOptions("127.0.0.1", 0, parallel, queue, limit, method, apiKey, MODEL_ID,
-                java.util.List.of(), corsOrigins);
+        ServerOptions options = adjust.apply(new ServerOptions("127.0.0.1", 0, parallel, queue, limit, method, apiKey, MODEL_ID,
+                java.util.List.of(), corsOrigins));
         service = new GenerationService(model, BuiltinTemplates.named("plain", "<s>", "</s>"), backend, options,
-                new JsonSchemaConstraints(model.tokenizer()));
+                new JsonSchemaConstraints(model.tokenizer()), log);
         server = OpenAiServer.start(service, new PrintStream(PrintStream.nullOutputStream()));
     }
 

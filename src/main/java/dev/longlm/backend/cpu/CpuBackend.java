@@ -281,6 +281,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void readKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n,
+                       java.lang.foreign.MemorySegment host) {
+        host(store).copy(array, layer, first, n, host, true);
+    }
+
+    @Override
+    public void writeKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n,
+                        java.lang.foreign.MemorySegment host) {
+        host(store).copy(array, layer, first, n, host, false);
+    }
+
+    @Override
     public void rotateStoredKeys(KvStore store, Rope rope, int from, double[] deltas) {
         CpuKvStore kv = host(store);
         for (int i = 0; i < deltas.length; i++) {

@@ -701,16 +701,48 @@ public final class CudaBackend implements Backend {
                 dev(t).memory().slice(0, (long) rows * t.width() * Float.BYTES));
     }
 
-    @Override
-    public float[] read(Tensor t, int rows) {
-        bind();
-        long bytes = (long) rows * t.width() * Float.BYTES;
+    /** The pinned buffer device → host copies land in, grown to at least {@code bytes}. */
+    private PinnedHostBuffer readBuffer(long bytes) {
         if (readBuffer == null || readBuffer.bytes() < bytes) {
             if (readBuffer != null) {
+                device.synchronize(); // no copy may still be landing in the old buffer
                 readBuffer.close();
             }
             readBuffer = device.allocatePinned(Math.max(bytes, 1 << 20));
         }
+        return readBuffer;
+    }
+
+    @Override
+    public void readKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n, MemorySegment host) {
+        bind();
+        CudaKvStore kv = dev(store);
+        int heads = kv.shape().kvHeads();
+        long headBytes = (long) n * kv.shape().headDim() * kv.precision().bytes();
+        MemorySegment pinned = readBuffer(heads * headBytes).segment();
+        for (int h = 0; h < heads; h++) {
+            device.stream().copyToHost(kv.rows(array, layer, h, first, n), pinned.asSlice(h * headBytes, headBytes));
+        }
+        device.synchronize();
+        MemorySegment.copy(pinned, 0, host, 0, heads * headBytes);
+    }
+
+    @Override
+    public void writeKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n, MemorySegment host) {
+        bind();
+        CudaKvStore kv = dev(store);
+        long headBytes = (long) n * kv.shape().headDim() * kv.precision().bytes();
+        for (int h = 0; h < kv.shape().kvHeads(); h++) {
+            upload(host.asSlice(h * headBytes, headBytes), kv.rows(array, layer, h, first, n));
+        }
+        device.synchronize(); // the caller may reuse host (a native segment is copied asynchronously) once this returns
+    }
+
+    @Override
+    public float[] read(Tensor t, int rows) {
+        bind();
+        long bytes = (long) rows * t.width() * Float.BYTES;
+        PinnedHostBuffer readBuffer = readBuffer(bytes);
         CudaTensor tensor = dev(t);
         device.stream().copyToHost(tensor.memory().slice(0, bytes), readBuffer.segment().asSlice(0, bytes));
         device.synchronize();
