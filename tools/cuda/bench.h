@@ -137,19 +137,21 @@ static void bench_attention(int sms) {
     allow_shared(prefill.kernel, prefill.sharedBytes);
     allow_shared(decode.kernel, decode.sharedBytes);
     Scheme se = {"self-extend G8 W1024", 1024, LONGLM_INT_MAX, 1, LONGLM_INT_MAX, 0.0f};
+    Scheme dca = {"dca s6144 (w2048)", 0, LONGLM_INT_MAX, 0, LONGLM_INT_MAX, 0.0f, 6144}; // the kernel reads s only
     std::printf("\nfused attention prefill, 8B head shape (32 q heads, 8 KV heads, hd 128), F16 cache, one layer\n");
     std::printf("%8s %-22s %10s %8s\n", "tokens", "scheme", "ms", "TFLOP/s");
     for (int N : {4096, 16384, 32768}) {
-        DeviceBuffer<float> q0((size_t) N * H * D), q1((size_t) N * H * D), bk((size_t) N * KV * D), out((size_t) N * H * D);
+        DeviceBuffer<float> q0((size_t) N * H * D), q1((size_t) N * H * D), q2((size_t) N * H * D), bk((size_t) N * KV * D),
+                out((size_t) N * H * D);
         DeviceBuffer<uint16_t> K((size_t) KV * N * D), V((size_t) KV * N * D), ring((size_t) KV * 1024 * D);
-        fill(q0, 1, 3.0f); fill(q1, 2, 3.0f); fill(bk, 3); fill(K, 4); fill(V, 5); fill(ring, 6);
+        fill(q0, 1, 3.0f); fill(q1, 2, 3.0f); fill(q2, 7, 3.0f); fill(bk, 3); fill(K, 4); fill(V, 5); fill(ring, 6);
         DeviceBuffer<float> ws(1);
-        for (const Scheme& s : {kPlain, se}) {
+        for (const Scheme& s : {kPlain, se, dca}) {
             dim3 grid((N * group + prefill.rowsPerBlock - 1) / prefill.rowsPerBlock, 1, KV);
             double ms = time_ms([&] {
                 prefill.kernel<<<grid, prefill.rowsPerBlock * 2, prefill.sharedBytes>>>(
-                        q0.ptr, q1.ptr, K.ptr, V.ptr, (long long) N, ring.ptr, 1024, bk.ptr, out.ptr, ws.ptr, N, 0, H, KV, D,
-                        s.window, s.farKeyLimit, s.nearFromRing, s.span, 1.0f / std::sqrt((float) D), 0.0f, 1);
+                        q0.ptr, q1.ptr, q2.ptr, K.ptr, V.ptr, (long long) N, ring.ptr, 1024, bk.ptr, out.ptr, ws.ptr, N, 0, H, KV, D,
+                        s.window, s.farKeyLimit, s.nearFromRing, s.chunk, s.span, 1.0f / std::sqrt((float) D), 0.0f, 1);
             }, 3, 3);
             double flops = 4.0 * N * (double) N / 2 * D * H;
             std::printf("%8d %-22s %10.2f %8.0f\n", N, s.name, ms, flops / ms / 1e9);
@@ -160,11 +162,11 @@ static void bench_attention(int sms) {
     std::printf("%8s %-22s %-28s %7s %10s %8s\n", "depth", "scheme", "kernel", "splits", "us", "GB/s");
     for (int depth : {4096, 16384, 32768}) {
         int cap = depth + 1;
-        DeviceBuffer<float> q0((size_t) H * D), q1((size_t) H * D), bk((size_t) KV * D), out((size_t) H * D);
+        DeviceBuffer<float> q0((size_t) H * D), q1((size_t) H * D), q2((size_t) H * D), bk((size_t) KV * D), out((size_t) H * D);
         DeviceBuffer<uint16_t> K((size_t) KV * cap * D), V((size_t) KV * cap * D), ring((size_t) KV * 1024 * D);
-        fill(q0, 1, 3.0f); fill(q1, 2, 3.0f); fill(bk, 3); fill(K, 4); fill(V, 5); fill(ring, 6);
+        fill(q0, 1, 3.0f); fill(q1, 2, 3.0f); fill(q2, 7, 3.0f); fill(bk, 3); fill(K, 4); fill(V, 5); fill(ring, 6);
         double kvBytes = 2.0 * cap * KV * D * 2;
-        for (const Scheme& s : {kPlain, se}) {
+        for (const Scheme& s : {kPlain, se, dca}) {
             for (int variant = 0; variant < 2; variant++) {
                 int tile = variant == 0 ? decode.tileKeys : LONGLM_SIMT_KEYS;
                 int rowBlocks = variant == 0 ? (group + 15) / 16 : (group + LONGLM_SIMT_ROWS - 1) / LONGLM_SIMT_ROWS;
@@ -173,14 +175,15 @@ static void bench_attention(int sms) {
                 double ms = time_ms([&] {
                     dim3 grid(rowBlocks, splits, KV);
                     if (variant == 0) {
-                        decode.kernel<<<grid, 32, decode.sharedBytes>>>(q0.ptr, q1.ptr, K.ptr, V.ptr, (long long) cap, ring.ptr, 1024,
-                                                                         bk.ptr, out.ptr, ws.ptr, 1, depth, H, KV, D, s.window,
-                                                                         s.farKeyLimit, s.nearFromRing, s.span,
+                        decode.kernel<<<grid, 32, decode.sharedBytes>>>(q0.ptr, q1.ptr, q2.ptr, K.ptr, V.ptr, (long long) cap, ring.ptr,
+                                                                         1024, bk.ptr, out.ptr, ws.ptr, 1, depth, H, KV, D, s.window,
+                                                                         s.farKeyLimit, s.nearFromRing, s.chunk, s.span,
                                                                          1.0f / std::sqrt((float) D), 0.0f, splits);
                     } else {
-                        attention_simt_f16<<<grid, 128>>>(q0.ptr, q1.ptr, K.ptr, V.ptr, (long long) cap, ring.ptr, 1024, bk.ptr,
-                                                          out.ptr, ws.ptr, 1, depth, H, KV, D, s.window, s.farKeyLimit,
-                                                          s.nearFromRing, s.span, 1.0f / std::sqrt((float) D), 0.0f, splits);
+                        attention_simt_f16<<<grid, 128>>>(q0.ptr, q1.ptr, q2.ptr, K.ptr, V.ptr, (long long) cap, ring.ptr, 1024,
+                                                          bk.ptr, out.ptr, ws.ptr, 1, depth, H, KV, D, s.window, s.farKeyLimit,
+                                                          s.nearFromRing, s.chunk, s.span, 1.0f / std::sqrt((float) D), 0.0f,
+                                                          splits);
                     }
                     if (splits > 1) {
                         attention_combine<<<H, 128>>>(ws.ptr, out.ptr, 1, H, D, splits);

@@ -530,17 +530,27 @@ static void test_kv_type() {
 /** One attention call's inputs on the host (floats; the cache arrays hold T-rounded values). */
 struct AttentionInputs {
     int n, start, heads, kvHeads, headDim, capacity, window, farKeyLimit, nearFromRing, span, ringSlots;
+    int chunk = 0;
     float scale, softCap;
-    std::vector<float> q0, q1;       // n × heads·headDim
+    std::vector<float> q0, q1, q2;   // n × heads·headDim (q2 only under chunks)
     std::vector<float> K, V;         // [kvHead][capacity][headDim], T-rounded
     std::vector<float> ring;         // [kvHead][ringSlots][headDim], T-rounded
     std::vector<float> batchKeys;    // n × kvHeads·headDim (F32 as given)
 };
 
-/** Which key a query sees, from the scheme's definition (not the kernels' range arithmetic). */
+/**
+ * Which key a query sees and as what, from the scheme's definition (not the kernels' range arithmetic):
+ * 0 masked, 1 near (q0), 2 far (q1), 3 successive (q2).
+ */
 static int reference_kind(const AttentionInputs& a, int p, int j) {
     if (j > p) return 0;
     if (a.span != LONGLM_INT_MAX && p - j >= a.span) return 0;
+    if (a.chunk > 0) {                      // DCA: the query's own chunk, the chunk before, the earlier ones
+        int cp = p / a.chunk, cj = j / a.chunk;
+        if (cj == cp) return 1;
+        if (cj == cp - 1) return 3;
+        return j < a.farKeyLimit ? 2 : 0;
+    }
     if (a.window == 0) return 1;
     if (p - j < a.window) return 1;        // neighbour window: true positions
     return j < a.farKeyLimit ? 2 : 0;       // grouped positions, or evicted (StreamingLLM)
@@ -558,12 +568,13 @@ static std::vector<float> reference_attention(const AttentionInputs& a, bool rou
             int g = h / group;
             const float* q0 = &a.q0[((size_t) i * a.heads + h) * D];
             const float* q1 = &a.q1[((size_t) i * a.heads + h) * D];
+            const float* q2 = a.chunk > 0 ? &a.q2[((size_t) i * a.heads + h) * D] : nullptr;
             score.assign(p + 1, -INFINITY);
             double mx = -INFINITY;
             for (int j = 0; j <= p; j++) {
                 int kind = reference_kind(a, p, j);
                 if (kind == 0) continue;
-                const float* q = kind == 2 ? q1 : q0;
+                const float* q = kind == 2 ? q1 : kind == 3 ? q2 : q0;
                 std::vector<float> key(D);
                 for (int d = 0; d < D; d++) {
                     float v;
@@ -609,9 +620,9 @@ static const char* kernel_label(AttentionKernel k) {
     return "?";
 }
 
-typedef void (*MmaKernel)(const float*, const float*, const unsigned short*, const unsigned short*, long long,
+typedef void (*MmaKernel)(const float*, const float*, const float*, const unsigned short*, const unsigned short*, long long,
                           const unsigned short*, int, const float*, float*, float*, int, int, int, int, int, int, int, int, int,
-                          float, float, int);
+                          int, float, float, int);
 
 struct MmaVariant {
     MmaKernel kernel;
@@ -636,10 +647,14 @@ static bool mma_lookup(int headDim, bool decode, MmaVariant* v) {
 #undef LONGLM_CASE
 }
 
+template <typename T> struct SimtKernel;
+template <> struct SimtKernel<float> { static constexpr auto kernel = attention_simt_f32; };
+template <> struct SimtKernel<uint16_t> { static constexpr auto kernel = attention_simt_f16; };
+
 /** Device-side buffers of one attention setting, in the cache type T. */
 template <typename T>
 struct DeviceAttention {
-    DeviceBuffer<float> q0, q1, batchKeys, out, workspace;
+    DeviceBuffer<float> q0, q1, q2, batchKeys, out, workspace;
     DeviceBuffer<T> K, V, ring;
 };
 
@@ -657,15 +672,9 @@ static std::vector<float> run_attention(AttentionKernel kind, const AttentionInp
     d.workspace.poison();
     if (kind == AttentionKernel::SimtF32 || kind == AttentionKernel::SimtF16) {
         dim3 grid((rows + LONGLM_SIMT_ROWS - 1) / LONGLM_SIMT_ROWS, splits, a.kvHeads);
-        if constexpr (std::is_same<T, float>::value) {
-            LAUNCH(attention_simt_f32, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
-                   a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
-                   a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
-        } else {
-            LAUNCH(attention_simt_f16, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity, d.ring.ptr,
-                   a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim, a.window,
-                   a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
-        }
+        LAUNCH(SimtKernel<T>::kernel, grid, dim3(128), 0, d.q0.ptr, d.q1.ptr, d.q2.ptr, d.K.ptr, d.V.ptr, (long long) a.capacity,
+               d.ring.ptr, a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start, a.heads, a.kvHeads, a.headDim,
+               a.window, a.farKeyLimit, a.nearFromRing, a.chunk, a.span, a.scale, a.softCap, splits);
     } else {
         if constexpr (std::is_same<T, uint16_t>::value) {
             MmaVariant v;
@@ -675,9 +684,10 @@ static std::vector<float> run_attention(AttentionKernel kind, const AttentionInp
             }
             allow_shared(v.kernel, v.sharedBytes);
             dim3 grid((rows + v.rowsPerBlock - 1) / v.rowsPerBlock, splits, a.kvHeads);
-            LAUNCH(v.kernel, grid, dim3(v.rowsPerBlock * 2), v.sharedBytes, d.q0.ptr, d.q1.ptr, d.K.ptr, d.V.ptr,
+            LAUNCH(v.kernel, grid, dim3(v.rowsPerBlock * 2), v.sharedBytes, d.q0.ptr, d.q1.ptr, d.q2.ptr, d.K.ptr, d.V.ptr,
                    (long long) a.capacity, d.ring.ptr, a.ringSlots, d.batchKeys.ptr, d.out.ptr, d.workspace.ptr, a.n, a.start,
-                   a.heads, a.kvHeads, a.headDim, a.window, a.farKeyLimit, a.nearFromRing, a.span, a.scale, a.softCap, splits);
+                   a.heads, a.kvHeads, a.headDim, a.window, a.farKeyLimit, a.nearFromRing, a.chunk, a.span, a.scale, a.softCap,
+                   splits);
         }
     }
     if (splits > 1) {
@@ -690,6 +700,7 @@ template <typename T>
 static void upload_attention(const AttentionInputs& a, DeviceAttention<T>& d) {
     d.q0 = DeviceBuffer<float>(a.q0);
     d.q1 = DeviceBuffer<float>(a.q1);
+    d.q2 = DeviceBuffer<float>(a.chunk > 0 ? a.q2 : a.q0); // read only under chunks
     d.batchKeys = DeviceBuffer<float>(a.batchKeys);
     d.out = DeviceBuffer<float>((size_t) a.n * a.heads * a.headDim);
     d.K = DeviceBuffer<T>(to_cache<T>(a.K));
@@ -701,6 +712,7 @@ struct Scheme {
     const char* name;
     int window, farKeyLimit, nearFromRing, span;
     float softCap;
+    int chunk = 0;
 };
 
 /** Random inputs for one call; cache positions at and beyond start + n stay NaN (never to be read). */
@@ -709,7 +721,7 @@ static AttentionInputs random_attention(Random& rng, int n, int start, int heads
     AttentionInputs a;
     a.n = n; a.start = start; a.heads = heads; a.kvHeads = kvHeads; a.headDim = headDim;
     a.capacity = start + n + 9;
-    a.window = s.window; a.farKeyLimit = s.farKeyLimit; a.nearFromRing = s.nearFromRing; a.span = s.span;
+    a.window = s.window; a.farKeyLimit = s.farKeyLimit; a.nearFromRing = s.nearFromRing; a.span = s.span; a.chunk = s.chunk;
     a.ringSlots = std::max(1, s.window);
     a.scale = 1.0f / std::sqrt((float) headDim);
     a.softCap = s.softCap;
@@ -729,6 +741,9 @@ static AttentionInputs random_attention(Random& rng, int n, int start, int heads
     a.ring.resize((size_t) kvHeads * a.ringSlots * headDim);
     for (auto& v : a.ring) v = CacheType<T>::from(CacheType<T>::to(rng.uniform()));
     a.batchKeys = rng.floats((size_t) n * kvHeads * headDim);
+    if (s.chunk > 0) {
+        a.q2 = rng.floats((size_t) n * heads * headDim, -3.0f, 3.0f);
+    }
     return a;
 }
 
@@ -766,6 +781,11 @@ static std::vector<Scheme> schemes() {
             {"self-extend W=24 span=61", 24, LONGLM_INT_MAX, 1, 61, 0.0f},
             {"plain softcap=50", 0, LONGLM_INT_MAX, 0, LONGLM_INT_MAX, 50.0f},
             {"self-extend W=40 softcap=20", 40, LONGLM_INT_MAX, 1, LONGLM_INT_MAX, 20.0f},
+            // chunks (DCA): s below, near and above the key tiles, none a multiple of one; s = 5 puts the
+            // rows of one tile of queries in several chunks
+            {"dca s=40", 0, LONGLM_INT_MAX, 0, LONGLM_INT_MAX, 0.0f, 40},
+            {"dca s=5", 0, LONGLM_INT_MAX, 0, LONGLM_INT_MAX, 0.0f, 5},
+            {"dca s=70 span=61 softcap=30", 0, LONGLM_INT_MAX, 0, 61, 30.0f, 70},
     };
 }
 
@@ -786,7 +806,9 @@ static void test_attention_kernel(AttentionKernel kind, bool quick) {
         }
     }
     // head sizes
+    const Scheme dca = {"dca s=23", 0, LONGLM_INT_MAX, 0, LONGLM_INT_MAX, 0.0f, 23};
     for (int hd : dims) {
+        attention_case<T>(kind, rng, decode ? 2 : 21, 45, 4, 2, hd, dca, {1});
         if (quick && hd == 256 && !decode) continue;
         attention_case<T>(kind, rng, decode ? 2 : 21, 45, 4, 2, hd, schemes()[1], {1});
         attention_case<T>(kind, rng, decode ? 1 : 19, 5, 4, 2, hd, kPlain, {1});
@@ -794,48 +816,90 @@ static void test_attention_kernel(AttentionKernel kind, bool quick) {
     // decoding at depth with several splits
     int depth = quick ? 1500 : 4200;
     Scheme deepSE = {"self-extend W=1024", 1024, LONGLM_INT_MAX, 1, LONGLM_INT_MAX, 0.0f};
+    Scheme deepDca = {"dca s=500", 0, LONGLM_INT_MAX, 0, LONGLM_INT_MAX, 0.0f, 500};
     if (kind != AttentionKernel::MmaPrefill) {
         attention_case<T>(kind, rng, 1, depth, 8, 2, 128, kPlain, {1, 7, 32});
         attention_case<T>(kind, rng, 1, depth, 8, 2, 128, deepSE, {1, 7, 32});
+        attention_case<T>(kind, rng, 1, depth, 8, 2, 128, deepDca, {1, 7, 32});
     } else {
         attention_case<T>(kind, rng, 40, depth, 8, 2, 64, deepSE, {1, 5});
+        attention_case<T>(kind, rng, 40, depth, 8, 2, 64, deepDca, {1, 5});
+    }
+}
+
+#include "positions.h"
+
+/** One call under a position scheme: the kernel on the engine's per-copy rotations against the pair-rule reference. */
+template <typename T>
+static void positional_case(AttentionKernel kind, Random& rng, int n, int start, int heads, int kvHeads, int headDim,
+                            const HostScheme& s, std::vector<int> splitsList) {
+    RawSequence r(rng, start + n, heads, kvHeads, headDim, (start & 1) != 0); // both RoPE layouts across the cases
+    AttentionInputs a = positional_inputs<T>(r, s, n, start);
+    DeviceAttention<T> d;
+    upload_attention(a, d);
+    bool mma = kind == AttentionKernel::MmaPrefill || kind == AttentionKernel::MmaDecode;
+    std::vector<float> want = positional_reference<T>(r, s, n, start, mma);
+    for (int splits : splitsList) {
+        std::vector<float> got = run_attention(kind, a, d, splits);
+        report.check(std::string("positions ") + kernel_label(kind),
+                     fmt("%s n=%d start=%d h=%d/%d hd=%d splits=%d", s.name.c_str(), n, start, heads, kvHeads, headDim, splits),
+                     max_abs_diff(got, want), attention_tolerance(kind));
     }
 }
 
 /**
- * One sequence given at once, in chunks and token by token through the real flow (store K/V, attend
- * with this call's true keys, then store the ring): all three must agree with each other and with
- * the reference over the whole sequence.
+ * The schemes with their RoPE positions (positions.h): DCA with chunk sizes below, at and above the
+ * key tiles (a multiple of the 64-key tile once, with w = s), a span and a soft-cap; ReRoPE and Leaky
+ * ReRoPE (the sliding-window kind with other positions); Self-Extend. start > 0, so the ring and the
+ * chunks before this call's are read; GQA 1, 2, 4, 8.
  */
 template <typename T>
-static void test_attention_chunking(AttentionKernel prefill, AttentionKernel single, const Scheme& s) {
+static void test_attention_positions(AttentionKernel kind, bool quick) {
+    Random rng(300 + (int) kind);
+    bool decode = kind == AttentionKernel::MmaDecode;
+    bool mma = kind == AttentionKernel::MmaPrefill || decode;
+    std::vector<HostScheme> list = {dca_positions(37, 11), dca_positions(64, 64), with_span(dca_positions(23, 5), 40),
+                                    with_soft_cap(dca_positions(50, 30), 20), rerope_positions(24), leaky_rerope_positions(24, 2.5),
+                                    self_extend_positions(4, 24)};
+    struct Shape { int n, start, heads, kvHeads, headDim; };
+    std::vector<Shape> shapes = decode ? std::vector<Shape>{{1, 150, 8, 2, 64}, {3, 97, 8, 1, 32}, {2, 40, 16, 2, 128}}
+                                       : std::vector<Shape>{{53, 90, 8, 4, 64}, {70, 3, 4, 1, 32}, {9, 130, 8, 8, 128}};
+    for (const HostScheme& s : list) {
+        for (Shape sh : shapes) {
+            positional_case<T>(kind, rng, sh.n, sh.start, sh.heads, sh.kvHeads, sh.headDim, s, {1, 3});
+        }
+    }
+    // the tensor-core kernels keep the queries of head size 256 in shared memory, refilled per range
+    if (mma) {
+        positional_case<T>(kind, rng, decode ? 2 : 21, 45, 4, 2, 256, dca_positions(23, 10), {1, 2});
+    }
+    // decoding (and a prefill chunk) at depth with splits: several chunks, s not a multiple of a tile
+    int depth = quick ? 1500 : 4200;
+    for (const HostScheme& s : {dca_positions(500, 200), leaky_rerope_positions(1024, 3.0)}) {
+        if (kind != AttentionKernel::MmaPrefill) {
+            positional_case<T>(kind, rng, 1, depth, 8, 2, 128, s, {1, 7, 32});
+        } else {
+            positional_case<T>(kind, rng, 40, depth, 8, 2, 64, s, {1, 5});
+        }
+    }
+}
+
+/**
+ * One sequence given at once, in chunks and token by token through the real flow (store K/V at their
+ * stored positions, attend with this call's true-position keys, then store the ring): all three must
+ * agree with each other and with the pair-rule reference over the whole sequence.
+ */
+template <typename T>
+static void test_attention_chunking(AttentionKernel prefill, AttentionKernel single, const HostScheme& s) {
     typedef KvKernels<T> KK;
     typedef typename std::conditional<std::is_same<T, float>::value, float, unsigned short>::type DT;
     Random rng(200);
     const int N = 93, heads = 8, kvHeads = 2, D = 32, qDim = heads * D, kvDim = kvHeads * D;
-    std::vector<float> q0 = rng.floats((size_t) N * qDim, -3, 3), q1 = rng.floats((size_t) N * qDim, -3, 3);
-    std::vector<float> trueKeys = rng.floats((size_t) N * kvDim), groupedKeys = rng.floats((size_t) N * kvDim),
-                       values = rng.floats((size_t) N * kvDim);
-    // plain and StreamingLLM store true-position keys; Self-Extend stores grouped ones
-    const std::vector<float>& stored = s.window > 0 && s.nearFromRing ? groupedKeys : trueKeys;
-    int ringSlots = std::max(1, s.window);
+    RawSequence r(rng, N, heads, kvHeads, D, true);
+    std::vector<float> stored = stored_keys(r, s, 0, N), trueKeys = true_keys(r, 0, N);
+    int ringSlots = std::max(1, s.kernel.window);
     bool mma = prefill == AttentionKernel::MmaPrefill;
-
-    AttentionInputs whole;
-    whole.n = N; whole.start = 0; whole.heads = heads; whole.kvHeads = kvHeads; whole.headDim = D; whole.capacity = N;
-    whole.window = s.window; whole.farKeyLimit = s.farKeyLimit; whole.nearFromRing = s.nearFromRing; whole.span = s.span;
-    whole.ringSlots = ringSlots; whole.scale = 1.0f / std::sqrt((float) D); whole.softCap = s.softCap;
-    whole.q0 = q0; whole.q1 = q1; whole.batchKeys = trueKeys;
-    whole.K.resize((size_t) kvHeads * N * D);
-    whole.V.resize(whole.K.size());
-    for (int j = 0; j < N; j++)
-        for (int g = 0; g < kvHeads; g++)
-            for (int e = 0; e < D; e++) {
-                whole.K[((size_t) g * N + j) * D + e] = CacheType<T>::from(CacheType<T>::to(stored[(size_t) j * kvDim + g * D + e]));
-                whole.V[((size_t) g * N + j) * D + e] = CacheType<T>::from(CacheType<T>::to(values[(size_t) j * kvDim + g * D + e]));
-            }
-    whole.ring.assign((size_t) kvHeads * ringSlots * D, 0.0f);
-    std::vector<float> want = reference_attention<T>(whole, mma);
+    std::vector<float> want = positional_reference<T>(r, s, N, 0, mma);
 
     std::vector<std::vector<float>> outputs;
     std::vector<std::vector<int>> plans = {{N}, {30, 1, 40, 22}, std::vector<int>(N, 1)};
@@ -845,17 +909,21 @@ static void test_attention_chunking(AttentionKernel prefill, AttentionKernel sin
         int start = 0;
         for (int n : plan) {
             std::vector<float> k(stored.begin() + (size_t) start * kvDim, stored.begin() + (size_t) (start + n) * kvDim);
-            std::vector<float> v(values.begin() + (size_t) start * kvDim, values.begin() + (size_t) (start + n) * kvDim);
+            std::vector<float> v(r.v.begin() + (size_t) start * kvDim, r.v.begin() + (size_t) (start + n) * kvDim);
             std::vector<float> t(trueKeys.begin() + (size_t) start * kvDim, trueKeys.begin() + (size_t) (start + n) * kvDim);
             DeviceBuffer<float> dk(k), dv(v), dt(t);
             LAUNCH(KK::store, dim3(n), dim3(128), 0, dk.ptr, (DT*) K.ptr, n, kvHeads, D, (long long) N, start, (long long) kvDim);
             LAUNCH(KK::store, dim3(n), dim3(128), 0, dv.ptr, (DT*) V.ptr, n, kvHeads, D, (long long) N, start, (long long) kvDim);
-            AttentionInputs a = whole;
-            a.n = n;
-            a.start = start;
+            AttentionInputs a;
+            a.n = n; a.start = start; a.heads = heads; a.kvHeads = kvHeads; a.headDim = D; a.capacity = N;
+            a.window = s.kernel.window; a.farKeyLimit = s.kernel.farKeyLimit; a.nearFromRing = s.kernel.nearFromRing;
+            a.span = s.kernel.span; a.chunk = s.kernel.chunk; a.softCap = s.kernel.softCap;
+            a.ringSlots = ringSlots; a.scale = 1.0f / std::sqrt((float) D);
+            rotated_queries(r, s, start, n, a);
             DeviceAttention<T> d;
-            d.q0 = DeviceBuffer<float>(std::vector<float>(q0.begin() + (size_t) start * qDim, q0.begin() + (size_t) (start + n) * qDim));
-            d.q1 = DeviceBuffer<float>(std::vector<float>(q1.begin() + (size_t) start * qDim, q1.begin() + (size_t) (start + n) * qDim));
+            d.q0 = DeviceBuffer<float>(a.q0);
+            d.q1 = DeviceBuffer<float>(a.q1);
+            d.q2 = DeviceBuffer<float>(a.q2);
             d.batchKeys = DeviceBuffer<float>(t);
             d.out = DeviceBuffer<float>((size_t) n * qDim);
             d.K = std::move(K);
@@ -866,7 +934,7 @@ static void test_attention_chunking(AttentionKernel prefill, AttentionKernel sin
             K = std::move(d.K);
             V = std::move(d.V);
             ring = std::move(d.ring);
-            if (s.window > 0) {
+            if (s.kernel.window > 0) {
                 LAUNCH(KK::ring, dim3(n), dim3(128), 0, dt.ptr, (DT*) ring.ptr, n, kvHeads, D, ringSlots, start, (long long) kvDim);
             }
             start += n;
@@ -875,9 +943,10 @@ static void test_attention_chunking(AttentionKernel prefill, AttentionKernel sin
     }
     std::string label = std::string("chunking ") + kernel_label(prefill);
     double tol = attention_tolerance(prefill);
-    report.check(label, fmt("%s at once vs reference", s.name), max_abs_diff(outputs[0], want), tol);
-    report.check(label, fmt("%s chunks 30+1+40+22 vs at once", s.name), max_abs_diff(outputs[1], outputs[0]), tol);
-    report.check(label, fmt("%s token by token vs at once", s.name), max_abs_diff(outputs[2], outputs[0]), tol);
+    const char* name = s.name.c_str();
+    report.check(label, fmt("%s at once vs reference", name), max_abs_diff(outputs[0], want), tol);
+    report.check(label, fmt("%s chunks 30+1+40+22 vs at once", name), max_abs_diff(outputs[1], outputs[0]), tol);
+    report.check(label, fmt("%s token by token vs at once", name), max_abs_diff(outputs[2], outputs[0]), tol);
 }
 
 static void test_attention(bool quick) {
@@ -885,10 +954,17 @@ static void test_attention(bool quick) {
     test_attention_kernel<uint16_t>(AttentionKernel::SimtF16, quick);
     test_attention_kernel<uint16_t>(AttentionKernel::MmaPrefill, quick);
     test_attention_kernel<uint16_t>(AttentionKernel::MmaDecode, quick);
-    for (const Scheme& s : {schemes()[0], schemes()[1], schemes()[3], schemes()[5]}) {
+    test_attention_positions<float>(AttentionKernel::SimtF32, quick);
+    test_attention_positions<uint16_t>(AttentionKernel::SimtF16, quick);
+    test_attention_positions<uint16_t>(AttentionKernel::MmaPrefill, quick);
+    test_attention_positions<uint16_t>(AttentionKernel::MmaDecode, quick);
+    for (const HostScheme& s : {plain_positions(), self_extend_positions(4, 24), streaming_positions(4, 20),
+                                with_span(self_extend_positions(4, 24), 61), dca_positions(20, 8), dca_positions(37, 37),
+                                rerope_positions(24), leaky_rerope_positions(24, 3.0)}) {
         test_attention_chunking<float>(AttentionKernel::SimtF32, AttentionKernel::SimtF32, s);
         test_attention_chunking<uint16_t>(AttentionKernel::MmaPrefill, AttentionKernel::MmaDecode, s);
     }
+    test_attention_chunking<uint16_t>(AttentionKernel::SimtF16, AttentionKernel::SimtF16, dca_positions(20, 8));
 }
 
 // ---------------------------------------------------------------- main

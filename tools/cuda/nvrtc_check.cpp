@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     void* lib = nullptr;
     const char* env = std::getenv("NVRTC_LIBRARY");
     std::vector<std::string> names = {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2",
-                                      "/usr/local/cuda/lib64/libnvrtc.so"};
+                                      "/usr/local/cuda/lib64/libnvrtc.so", "/usr/local/cuda/lib64/libnvrtc.so.13",
+                                      "/usr/local/cuda/lib64/libnvrtc.so.12"};
     if (env != nullptr) names.insert(names.begin(), env);
     for (const auto& n : names) {
         if ((lib = dlopen(n.c_str(), RTLD_NOW)) != nullptr) break;

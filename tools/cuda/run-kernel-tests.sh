@@ -28,12 +28,31 @@ while read -r f; do
   echo >> "$concat"
 done < "$kernels/kernels.list"
 
+# The unit must also compile as the Java backend compiles it: NVRTC, no headers (needs libnvrtc; on
+# the GPU machine it is part of CUDA, elsewhere the check is skipped with a note).
+# It runs beside the harness build (both take most of a minute).
+g++ -O1 -o "$build/nvrtc_check" tools/cuda/nvrtc_check.cpp -ldl
+arch=${CUDA_ARCH:-sm_90}
+"$build/nvrtc_check" "$kernels" "compute_${arch#sm_}" > "$build/nvrtc.log" 2>&1 &
+nvrtc_pid=$!
+
 if [[ $emulate == 1 ]]; then
   bin="$build/kernel_test_emu"
   g++ -std=c++17 -O2 -ffp-contract=off -fno-strict-aliasing -DLONGLM_EMULATE -I"$build" -Itools/cuda \
       -x c++ tools/cuda/kernel_test.cu -o "$bin"
 else
   bin="$build/kernel_test"
-  nvcc -O2 -std=c++17 -arch="${CUDA_ARCH:-sm_90}" -I"$build" -Itools/cuda tools/cuda/kernel_test.cu -o "$bin"
+  nvcc -O2 -std=c++17 -arch="$arch" -I"$build" -Itools/cuda tools/cuda/kernel_test.cu -o "$bin"
+fi
+set +e
+wait $nvrtc_pid
+nvrtc=$?
+set -e
+cat "$build/nvrtc.log"
+if [[ $nvrtc == 3 ]]; then
+  echo "note: libnvrtc not found, NVRTC compilation not checked"
+elif [[ $nvrtc != 0 ]]; then
+  echo "NVRTC compilation of $kernels failed"
+  exit 1
 fi
 exec "$bin" src/test/resources/golden/quant ${args[@]+"${args[@]}"}

@@ -8,17 +8,20 @@ import java.util.Map;
 /**
  * A training-free way to run a model past its trained context, one record per method: a
  * {@link PositionScheme} (which positions attention uses: {@link Plain}, {@link SelfExtend},
- * {@link LlamaCppGroupedPositions}, {@link StreamingWindow}) or a change of RoPE frequencies
+ * {@link LlamaCppGroupedPositions}, {@link StreamingWindow}, {@link DualChunkAttention}, {@link ReRope},
+ * {@link LeakyReRope}) or a change of RoPE frequencies
  * ({@link LinearScaling}, {@link NtkScaling}, {@link DynamicNtk}, {@link Yarn}). Each record validates its
  * parameters in its constructor, the one place that does. Formulas and sources are in docs/LONG_CONTEXT.md.
  */
 public sealed interface ContextMethod
-        permits Plain, SelfExtend, LlamaCppGroupedPositions, StreamingWindow, LinearScaling, NtkScaling, DynamicNtk, Yarn {
+        permits Plain, SelfExtend, LlamaCppGroupedPositions, StreamingWindow, DualChunkAttention, ReRope, LeakyReRope,
+        LinearScaling, NtkScaling, DynamicNtk, Yarn {
 
     /** The methods by their {@code --rope-method} names. */
     enum Kind {
         NONE("none"), SELF_EXTEND("self-extend"), SELF_EXTEND_LLAMACPP("self-extend-llamacpp"), LINEAR("linear"),
-        NTK("ntk"), DYNAMIC_NTK("dynamic-ntk"), YARN("yarn"), STREAMING("streaming");
+        NTK("ntk"), DYNAMIC_NTK("dynamic-ntk"), YARN("yarn"), STREAMING("streaming"), DCA("dca"), REROPE("rerope"),
+        LEAKY_REROPE("leaky-rerope");
 
         private final String flag;
 
@@ -40,8 +43,8 @@ public sealed interface ContextMethod
                     return k;
                 }
             }
-            throw new InputException("unknown --rope-method '" + s + "'; choose one of none, self-extend, "
-                    + "self-extend-llamacpp, linear, ntk, dynamic-ntk, yarn, streaming");
+            throw new InputException("unknown --rope-method '" + s + "'; choose one of "
+                    + String.join(", ", java.util.Arrays.stream(values()).map(Kind::flag).toList()));
         }
     }
 
@@ -71,6 +74,17 @@ public sealed interface ContextMethod
 
     /** The longest input this method supports on a model trained on {@code trained} positions. */
     long maxLength(int trained);
+
+    /**
+     * Checks that an input of {@code length} positions fits {@link #maxLength}; otherwise an
+     * {@link InputException} saying so, with the setting that would fit where the method knows one.
+     */
+    default void checkFits(int length, int trained) {
+        if (length > maxLength(trained)) {
+            throw new InputException("input of " + length + " positions exceeds the maximum " + maxLength(trained)
+                    + " of " + describe() + " on a model trained on " + trained + " tokens");
+        }
+    }
 
     /** Settings for result files: the method name and its parameters. */
     Map<String, Object> settings();
@@ -114,6 +128,24 @@ public sealed interface ContextMethod
         return new StreamingWindow(sinks, recent);
     }
 
+    /** Dual Chunk Attention with chunk size s and local window w (1 ≤ w ≤ s). */
+    static ContextMethod dualChunk(int chunkSize, int localWindow) {
+        return new DualChunkAttention(chunkSize, localWindow);
+    }
+
+    /** ReRoPE with window w. */
+    static ContextMethod rerope(int window) {
+        return new ReRope(window);
+    }
+
+    /** Leaky ReRoPE with window w and leak factor k; k = 1 means plain attention. */
+    static ContextMethod leakyRerope(int window, double leak) {
+        if (leak == 1 && window >= 1) {
+            return Plain.INSTANCE;
+        }
+        return new LeakyReRope(window, leak);
+    }
+
     /** The method that uses {@code scheme} with the model's own RoPE. */
     static ContextMethod of(PositionScheme scheme) {
         return switch (scheme) {
@@ -121,6 +153,9 @@ public sealed interface ContextMethod
             case SelfExtend se -> se;
             case StreamingWindow sw -> sw;
             case LlamaCppGroupedPositions g -> g;
+            case DualChunkAttention dca -> dca;
+            case ReRope r -> r;
+            case LeakyReRope l -> l;
         };
     }
 

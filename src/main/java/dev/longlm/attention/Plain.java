@@ -41,6 +41,12 @@ public record Plain() implements PositionScheme, ContextMethod {
         return trainedContext;
     }
 
+    /** As {@link SelfExtend#checkFitsPlain}: the input must fit the trained context; the message names a Self-Extend setting that would hold it. */
+    @Override
+    public void checkFits(int length, int trainedContext) {
+        SelfExtend.checkFitsPlain(length, trainedContext);
+    }
+
     @Override
     public Map<String, Object> settings() {
         return Map.of("method", kind().flag());

@@ -67,6 +67,23 @@ public final class Rope {
         return magnitude;
     }
 
+    /** Same rotations: a key cached under one is valid under the other (prefix reuse compares them). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Rope r && headDim == r.headDim && rotaryDims == r.rotaryDims && layout == r.layout
+                && java.util.Arrays.equals(inverseFrequency, r.inverseFrequency) && Float.compare(magnitude, r.magnitude) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Arrays.hashCode(inverseFrequency) * 31 + Float.hashCode(magnitude);
+    }
+
+    /** The rotations as text that is equal exactly when the Ropes are (for cache files' scheme keys). */
+    public String canonical() {
+        return headDim + "/" + rotaryDims + "/" + layout + "/" + magnitude + "/" + java.util.Arrays.toString(inverseFrequency);
+    }
+
     public double inverseFrequency(int pair) {
         return inverseFrequency[pair];
     }

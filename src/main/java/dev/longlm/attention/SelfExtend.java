@@ -89,6 +89,7 @@ public record SelfExtend(int groupSize, int window) implements PositionScheme, C
      * Checks that an input of {@code length} tokens fits the model's trained context under this scheme;
      * otherwise an {@link InputException} that states the maximum and a group size that would fit.
      */
+    @Override
     public void checkFits(int length, int trainedContext) {
         if (window >= trainedContext) {
             throw new InputException("Self-Extend window " + window + " must be smaller than the trained context " + trainedContext);

@@ -25,6 +25,12 @@ public interface Backend extends AutoCloseable {
      */
     int promptBatch();
 
+    /** What memory is left for weights not yet loaded, KV stores and activations. */
+    MemoryBudget memoryBudget();
+
+    /** Whether every weight of {@code weights} is loaded already (so a memory check need not count them). */
+    boolean holds(WeightSet weights);
+
     /** Takes the weights into the backend's own representation; checks memory first. Idempotent per weight. */
     void load(WeightSet weights);
 
@@ -89,16 +95,39 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Fused attention of the {@code n} queries at positions {@code start …} (rows {@code [row, row+n)} of
-     * the query tensors) against the store's keys {@code 0 … start+n-1}, under {@code ranges}: near keys
-     * against {@code queries} (true positions), far keys against {@code farQueries}; near keys of this call
-     * come from {@code trueKeys} when the ranges ask for true-position keys. Keys farther than {@code span}
-     * are masked. Scores are {@code q·k·scale}, soft-capped by {@code softCap} when it is positive.
+     * the query tensors) against the store's keys {@code 0 … start+n-1}, under {@code ranges} (whose
+     * Javadoc is the kernel's specification): near keys against {@code queries}, far keys against
+     * {@code farQueries}, successive keys of chunked ranges against {@code successiveQueries}; near keys of
+     * this call come from {@code trueKeys} when the ranges ask for true-position keys. Keys farther than
+     * {@code span} are masked. Scores are {@code q·k·scale}, soft-capped by {@code softCap} when it is positive.
      */
-    void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor trueKeys,
-                int row, int n, int start, int span, float scale, float softCap, Tensor out);
+    void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor successiveQueries,
+                Tensor trueKeys, int row, int n, int start, int span, float scale, float softCap, Tensor out);
 
     /** Rotates the stored keys at positions {@code from …} of every layer by {@code deltas[i]} (llama.cpp's regrouping). */
     void rotateStoredKeys(KvStore store, Rope rope, int from, double[] deltas);
+
+    /**
+     * Runs {@code step}, a forward pass's operations between its host inputs (tokens, positions, already
+     * set) and reading its outputs. A backend may record a step the first times it meets {@code shape} and
+     * replay it afterwards (a GPU's graph), so {@code step} must issue the same operations each time it
+     * runs under an equal {@code shape}, differing only in their scalar arguments (positions, lengths);
+     * null runs it as it is.
+     */
+    default void replay(Object shape, Runnable step) {
+        step.run();
+    }
+
+    /**
+     * Copies rows {@code [first, first+n)} of layer {@code layer}'s {@code array} (positions of the keys or
+     * values, slots of the ring), every KV head, into {@code host}: {@link KvStore#element()}s in little-endian
+     * order, head-major ({@code [kvHead][row][headDim]}) as stores keep them. For saving a sequence's cache
+     * to a file, not for the forward pass; returns once the copy is complete.
+     */
+    void readKv(KvStore store, KvArray array, int layer, int first, int n, java.lang.foreign.MemorySegment host);
+
+    /** The reverse of {@link #readKv}: {@code host}, laid out as there, into rows {@code [first, first+n)}. */
+    void writeKv(KvStore store, KvArray array, int layer, int first, int n, java.lang.foreign.MemorySegment host);
 
     /** Copies the first {@code rows} rows of {@code host} (row-major, {@code t.width()} per row) into {@code t}. */
     void write(float[] host, Tensor t, int rows);

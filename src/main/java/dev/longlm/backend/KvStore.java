@@ -18,6 +18,9 @@ public interface KvStore extends AutoCloseable {
     /** Empties the store and sizes its ring for a scheme needing {@code ringSlots} slots (reallocated only if it changes). */
     void reset(int ringSlots);
 
+    /** The element type of its keys and values (a host copy holds exactly these values). */
+    KvElement element();
+
     /** Bytes this store has actually allocated (measured from its buffers, not computed from its shape). */
     long allocatedBytes();
 

@@ -15,8 +15,15 @@ import java.util.SplittableRandom;
  */
 public final class SpeedBenchmark {
     /** What to measure. */
-    public record Settings(int promptTokens, int genTokens, int repetitions, int depth, int batch, ContextMethod method) {
+    public record Settings(int promptTokens, int genTokens, int repetitions, int depth, int batch, ContextMethod method,
+                           double warmUpSeconds) {
+        public Settings(int promptTokens, int genTokens, int repetitions, int depth, int batch, ContextMethod method) {
+            this(promptTokens, genTokens, repetitions, depth, batch, method, DEFAULT_WARM_UP_SECONDS);
+        }
     }
+
+    /** Untimed decoding before the first repetition, by default: long enough for C2's final CPU kernels. */
+    public static final double DEFAULT_WARM_UP_SECONDS = 5;
 
     /** Tokens per second of each measurement; null where it was not asked for. */
     public record Result(Stats promptTokensPerSecond, Stats genTokensPerSecond) {
@@ -24,9 +31,6 @@ public final class SpeedBenchmark {
 
     private SpeedBenchmark() {
     }
-
-    /** Minimum untimed decoding before the first repetition. */
-    private static final long WARM_UP_NANOS = 5_000_000_000L;
 
     public static Result run(Model model, Backend backend, Settings s) {
         int capacity = s.depth() + Math.max(s.promptTokens(), s.genTokens()) + 1;
@@ -41,7 +45,7 @@ public final class SpeedBenchmark {
         session.clear();
         // At least 32 steps and 5 s: C2 compiles the larger decode kernels only after a few seconds of
         // use (the integer kernels' final versions ~4-9 s into a run); timing before that measured the JIT.
-        long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+        long warmUntil = System.nanoTime() + (long) (s.warmUpSeconds() * 1e9);
         for (int i = 0; i < 32 || System.nanoTime() < warmUntil; i++) {
             if (session.length() >= capacity - 1) {
                 session.clear();

@@ -102,5 +102,10 @@ public final class BuiltinTemplates {
         public String name() {
             return template.name();
         }
+
+        @Override
+        public String source() {
+            return template.source();
+        }
     }
 }

@@ -15,8 +15,9 @@ import java.util.Map;
  * A multi-turn conversation on one KV cache. Each user turn renders the whole conversation with the
  * chat template and appends to the session only the text past what the session already holds (the
  * previous reply's end-of-turn markup, the new message, the assistant header), so earlier turns are
- * never recomputed. Should a template re-render history differently (some drop old reasoning), the
- * prefix no longer matches and the conversation is re-evaluated from the start.
+ * never recomputed. Should a template re-render history differently (some drop old reasoning), or the
+ * session come from a prompt cache, the prompt is tokenized whole and only what follows the tokens it
+ * shares with the session is evaluated.
  */
 public final class ChatConversation {
     private final Session session;
@@ -30,6 +31,7 @@ public final class ChatConversation {
     private String sessionText = "";
     private float[] logits;
 
+    /** A conversation on {@code session}, which may hold tokens already (a prompt cache): a first turn reuses what it shares. */
     public ChatConversation(Session session, Tokenizer tokenizer, ChatTemplate template, Map<String, Object> extraContext) {
         this.session = session;
         this.tokenizer = tokenizer;
@@ -37,6 +39,7 @@ public final class ChatConversation {
         this.extraContext = extraContext;
         this.addBos = tokenizer.addBosByDefault() && tokenizer.bosId() >= 0;
         this.bosText = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
+        this.history = session.tokens();
     }
 
     /** Adds a message without generating (e.g. a system prompt); it reaches the session with the next user turn. */
@@ -59,9 +62,13 @@ public final class ChatConversation {
         if (!sessionText.isEmpty() && prompt.startsWith(sessionText)) {
             tokens = tokenizer.encode(prompt.substring(sessionText.length()), false, true);
         } else {
-            session.clear();
-            history = new int[0];
-            tokens = tokenizer.encode(prompt, addBos, true);
+            // Re-rendered differently, or a session restored from a prompt cache: keep the tokens the whole
+            // prompt shares with the session, compute the rest.
+            int[] all = tokenizer.encode(prompt, addBos, true);
+            int keep = session.cachedTokens().reusable(session.schemeKey(), all);
+            session.rewind(keep);
+            history = Arrays.copyOf(all, keep);
+            tokens = Arrays.copyOfRange(all, keep, all.length);
         }
         logits = session.append(tokens, 0, tokens.length, null);
         appendHistory(tokens);

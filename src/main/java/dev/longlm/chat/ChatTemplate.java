@@ -18,6 +18,11 @@ public interface ChatTemplate {
     /** Where the template came from, for logs: "gguf", a built-in name, a file, or "plain". */
     String name();
 
+    /** The template's Jinja source (tool-call syntax is recognised from it); empty when there is none. */
+    default String source() {
+        return "";
+    }
+
     /** Strings that end the assistant's turn when the model writes them as text rather than as a control token. */
     default List<String> stopStrings() {
         return List.of();

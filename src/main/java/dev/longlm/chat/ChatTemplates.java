@@ -1,6 +1,7 @@
 package dev.longlm.chat;
 
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 import dev.longlm.gguf.GgufMetadata;
 import dev.longlm.tokenizer.Tokenizer;
 
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Chooses a model's chat template: an explicit file or built-in name, the GGUF's own, or the plain fallback. */
 public final class ChatTemplates {
@@ -22,6 +24,33 @@ public final class ChatTemplates {
      * @param log      where the plain-format fallback is announced (once per call)
      */
     public static ChatTemplate resolve(GgufMetadata metadata, Tokenizer tokenizer, String override, PrintStream log) {
+        return checked(choose(metadata, tokenizer, override, log));
+    }
+
+    /**
+     * Renders a one-message conversation once, so that a template that cannot render at all stops
+     * the program at start-up instead of failing every later request as the client's fault.
+     */
+    static ChatTemplate checked(ChatTemplate template) {
+        String problem;
+        try {
+            String probe = "Hello, how are you?";
+            // jinjava drops what it cannot evaluate (an unknown filter) silently: a prompt without the
+            // message's text is as broken as an error.
+            problem = template.render(List.of(ChatMessage.user(probe)), true).contains(probe) ? null
+                    : "the output does not contain the message";
+        } catch (InputException e) {
+            problem = e.getMessage();
+        }
+        if (problem != null) {
+            throw new InputException("chat template " + Printable.quoted(template.name()) + " cannot render a one-message conversation ("
+                    + Printable.escaped(problem, 200) + "); fix it or choose a built-in one with --chat-template "
+                    + String.join("|", BuiltinTemplates.names()));
+        }
+        return template;
+    }
+
+    private static ChatTemplate choose(GgufMetadata metadata, Tokenizer tokenizer, String override, PrintStream log) {
         String bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
         String eos = tokenizer.eosId() >= 0 ? tokenizer.tokenText(tokenizer.eosId()) : "";
         if (override != null) {
@@ -30,7 +59,7 @@ public final class ChatTemplates {
                 return new JinjaChatTemplate(file.getFileName().toString(), read(file), bos, eos);
             }
             if (!BuiltinTemplates.exists(override)) {
-                throw new InputException("--chat-template '" + override + "' is neither a file nor a built-in name ("
+                throw new InputException("--chat-template " + Printable.quoted(override) + " is neither a file nor a built-in name ("
                         + String.join(", ", BuiltinTemplates.names()) + ")");
             }
             return BuiltinTemplates.named(override, bos, eos);

@@ -60,6 +60,27 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 TemplateFunctions.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 TemplateFunctions.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext().registerFilter(new PythonToJsonFilter());
+    }
+
+    /** {@code tojson} as Python's json.dumps writes (jinjava's own writes compact JSON); {@code indent} by keyword or position. */
+    private static final class PythonToJsonFilter implements com.hubspot.jinjava.lib.filter.Filter {
+        @Override
+        public String getName() {
+            return "tojson";
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            return PythonJson.dumps(var, args.length > 0 ? Integer.parseInt(args[0].strip()) : -1);
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object[] args,
+                             Map<String, Object> kwargs) {
+            Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
+            return PythonJson.dumps(var, indent instanceof Number n ? n.intValue() : -1);
+        }
     }
 
     @Override
@@ -67,6 +88,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return name;
     }
 
+    @Override
     public String source() {
         return source;
     }
@@ -76,10 +98,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
         Map<String, Object> context = new HashMap<>();
         List<Map<String, Object>> messageMaps = new ArrayList<>();
         for (ChatMessage m : messages) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("role", m.role());
-            map.put("content", m.content());
-            messageMaps.add(map);
+            messageMaps.add(messageMap(m));
         }
         context.put("messages", messageMaps);
         context.put("add_generation_prompt", addGenerationPrompt);
@@ -102,6 +121,38 @@ public final class JinjaChatTemplate implements ChatTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * A message as templates read it (OpenAI's shape): {@code tool_calls} only when there are some
+     * (templates test {@code 'tool_calls' in message}), each {@code {id, type, function: {name, arguments}}}
+     * with the arguments as an object; a tool result's {@code tool_call_id} and {@code name}.
+     */
+    static Map<String, Object> messageMap(ChatMessage m) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("role", m.role());
+        map.put("content", m.content());
+        if (!m.toolCalls().isEmpty()) {
+            List<Map<String, Object>> calls = new ArrayList<>();
+            for (ToolCall call : m.toolCalls()) {
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("name", call.name());
+                function.put("arguments", call.parsedArguments());
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", call.id());
+                entry.put("type", "function");
+                entry.put("function", function);
+                calls.add(entry);
+            }
+            map.put("tool_calls", calls);
+        }
+        if (m.toolCallId() != null) {
+            map.put("tool_call_id", m.toolCallId());
+        }
+        if (m.name() != null) {
+            map.put("name", m.name());
+        }
+        return map;
     }
 
     private static Throwable rootCause(Throwable t) {

@@ -44,6 +44,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "prompt tokens per forward pass (default ${DEFAULT-VALUE}, llama-bench's ubatch)")
     int batch;
 
+    @Option(names = "--warmup", paramLabel = "S", defaultValue = "5",
+            description = "seconds of untimed decoding first (default ${DEFAULT-VALUE}: C2 compiles the CPU's final decode kernels "
+                    + "only after a few seconds; a GPU needs less)")
+    double warmUp;
+
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
 
@@ -52,6 +57,9 @@ final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 0 || genTokens < 0 || depth < 0 || repetitions < 1 || batch < 1) {
             throw new InputException("-p, -n and --ctx-depth must be >= 0, -r and -b >= 1");
         }
+        if (!(warmUp >= 0 && warmUp <= 600)) {
+            throw new InputException("--warmup must be between 0 and 600 seconds, got " + warmUp);
+        }
         if (promptTokens == 0 && genTokens == 0) {
             throw new InputException("nothing to measure: -p and -n are both 0");
         }
@@ -59,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
              Backend backend = modelOptions.openBackend()) {
             int trained = model.config().contextLength();
             ContextMethod method = positions.resolve(trained, depth + Math.max(promptTokens, genTokens), System.err);
-            var settings = new SpeedBenchmark.Settings(promptTokens, genTokens, repetitions, depth, batch, method);
+            var settings = new SpeedBenchmark.Settings(promptTokens, genTokens, repetitions, depth, batch, method, warmUp);
             SpeedBenchmark.Result r = SpeedBenchmark.run(model, backend, settings);
             if (json) {
                 System.out.println(json(r, settings, modelOptions.threadCount(), backend.describe()));

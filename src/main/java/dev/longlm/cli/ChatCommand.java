@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -40,8 +41,11 @@ final class ChatCommand implements Callable<Integer> {
     String system;
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "256", description = "most tokens per reply; -1 = until the context is full (default ${DEFAULT-VALUE})")
     int maxTokens;
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "context size in tokens for the whole conversation (default: the trained context, or the Self-Extend maximum)")
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "context size in tokens for the whole conversation (default: the trained context; with a context method, its maximum capped at 16 x the trained context)")
     Integer ctx;
+    @Option(names = "--prompt-cache", paramLabel = "FILE", description = "load the KV cache from FILE when it exists (the first turn"
+            + " reuses what it shares, e.g. a long system prompt); save the conversation's cache to FILE after every reply")
+    Path promptCache;
 
     @Override
     public Integer call() throws IOException {
@@ -55,9 +59,15 @@ final class ChatCommand implements Callable<Integer> {
             int trained = model.config().contextLength();
             ContextMethod scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
             int capacity = ContextSize.resolve(ctx, scheme, trained, 0);
+            SessionMemory.check(backend, model, scheme, capacity, false, "a context of " + capacity + " positions", "--ctx");
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
-            ChatConversation conversation = new ChatConversation(Session.create(model, backend, scheme, capacity),
-                    model.tokenizer(), template, Map.of());
+            PromptCache cache = promptCache == null ? null : new PromptCache(promptCache);
+            Session session = cache == null ? Session.create(model, backend, scheme, capacity)
+                    : cache.open(model, backend, scheme, capacity, System.err);
+            if (session.length() > 0) {
+                System.err.println("longlm chat: the prompt cache holds " + session.length() + " tokens; the first turn reuses what it shares");
+            }
+            ChatConversation conversation = new ChatConversation(session, model.tokenizer(), template, Map.of());
             if (system != null) {
                 conversation.addMessage(ChatMessage.system(system));
             }
@@ -98,6 +108,9 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 conversation.finishReply(reply);
+                if (cache != null) {
+                    cache.save(model, conversation.session());
+                }
             }
         }
         return 0;

@@ -1,6 +1,7 @@
 package dev.longlm.cli;
 
 import dev.longlm.InputException;
+import dev.longlm.OutputFile;
 import dev.longlm.eval.ResultFiles;
 import dev.longlm.eval.ResultRow;
 import picocli.CommandLine.Option;
@@ -30,10 +31,7 @@ final class EvalOutputOptions {
             if (p == null) {
                 continue;
             }
-            Path parent = p.toAbsolutePath().getParent();
-            if (Files.isDirectory(p) || (parent != null && Files.exists(parent) && !Files.isWritable(parent))) {
-                throw new InputException(p + ": cannot write there");
-            }
+            OutputFile.requireWritable(p);
         }
         if (plot != null && !plot.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
             throw new InputException("--plot writes PNG; give a file name ending in .png, got " + plot);
@@ -57,16 +55,10 @@ final class EvalOutputOptions {
     }
 
     private static void writeText(Path file, WriterTask task) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        OutputFile.replace(file, temporary -> {
+            try (Writer w = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
                 task.run(w);
             }
-        } catch (IOException e) {
-            throw new InputException(file + ": cannot write: " + e.getMessage());
-        }
+        });
     }
 }

@@ -45,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
     int maxTokens;
 
     @Option(names = {"-c", "--ctx"}, paramLabel = "N",
-            description = "context size in tokens (default: the trained context, or the Self-Extend maximum)")
+            description = "context size in tokens (default: the trained context; with a context method, its maximum capped at 16 x the trained context)")
     Integer ctx;
 
     @Option(names = "--no-echo", description = "do not print the prompt before the generated text")
@@ -53,6 +53,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--json-schema", paramLabel = "FILE", description = "constrain the output to JSON valid for this JSON schema")
     Path jsonSchema;
+
+    @Option(names = "--prompt-cache", paramLabel = "FILE", description = "load the KV cache from FILE when it exists and reuse the"
+            + " prefix it shares with the prompt; save the cache (prompt and output) to FILE at the end")
+    Path promptCache;
 
     @Override
     public Integer call() {
@@ -71,27 +75,39 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new InputException("the prompt is empty; pass text with -p or -f");
             }
             int trained = model.config().contextLength();
-            int wanted = tokens.length + (maxTokens < 0 ? 0 : maxTokens);
+            int wanted = (int) Math.min(Integer.MAX_VALUE, (long) tokens.length + Math.max(0, maxTokens));
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
-            int capacity = ContextSize.resolve(ctx, method, trained, tokens.length);
-            Session session = Session.create(model, backend, method, capacity);
+            int capacity = ContextSize.resolve(ctx, method, trained, tokens.length, maxTokens < 0 ? -1 : wanted);
+            SessionMemory.check(backend, model, method, capacity, false, "a context of " + capacity + " positions", "--ctx");
+            PromptCache cache = promptCache == null ? null : new PromptCache(promptCache);
+            Session session = cache == null ? Session.create(model, backend, method, capacity)
+                    : cache.open(model, backend, method, capacity, System.err);
+            int cached = cache == null ? 0 : PromptCache.keepFor(session, tokens, System.err);
             positions.configure(session);
+            KvReport.print(session, System.err);
             if (!noEcho) {
                 out.print(prompt);
             }
             if (jsonSchema != null) {
-                return SchemaConstrainedGeneration.run(model, session, tokens, maxTokens, params, jsonSchema, out);
+                int status = SchemaConstrainedGeneration.run(model, session, tokens, cached, maxTokens, params, jsonSchema, out);
+                if (cache != null) {
+                    cache.save(model, session);
+                }
+                return status;
             }
-            Progress progress = new Progress("prompt", tokens.length);
-            Generator.Result result = Generator.generate(session, tokenizer, tokens, maxTokens,
+            Progress progress = new Progress("prompt", tokens.length - cached);
+            Generator.Result result = Generator.generate(session, tokenizer, tokens, cached, maxTokens,
                     new Sampler(params, model.config().vocabSize()),
                     (token, piece) -> {
                         out.print(piece);
                         return !out.checkError();
-                    }, tokens.length > 512 ? progress::update : null);
+                    }, tokens.length - cached > 512 ? progress::update : null);
             out.println();
-            System.err.printf("longlm: prompt %d tokens (%.1f tok/s), generated %d tokens (%.1f tok/s), stop: %s, seed %d%n",
-                    tokens.length, result.promptTokensPerSecond(), result.tokens().length, result.generatedTokensPerSecond(),
+            if (cache != null) {
+                cache.save(model, session);
+            }
+            System.err.printf("longlm: prompt %d tokens (%d cached, %.1f tok/s), generated %d tokens (%.1f tok/s), stop: %s, seed %d%n",
+                    tokens.length, cached, result.promptTokensPerSecond(), result.tokens().length, result.generatedTokensPerSecond(),
                     result.stopReason().name().toLowerCase(), params.seed());
         }
         return 0;

@@ -25,8 +25,9 @@ public final class Main {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler((ex, arguments) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("longlm: " + ex.getMessage() + " (see 'longlm " + ex.getCommandLine().getCommandSpec().qualifiedName(" ")
-                    .replaceFirst("^longlm ?", "") + " --help')".replace("longlm  --help", "longlm --help"));
+            String sub = ex.getCommandLine().getCommandSpec().qualifiedName(" ").replaceFirst("^longlm ?", "");
+            err.println("longlm: " + dev.longlm.Printable.escaped(ex.getMessage(), 300)
+                    + " (see 'longlm " + (sub.isEmpty() ? "" : sub + " ") + "--help')");
             return EXIT_BAD_INPUT;
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -38,6 +39,15 @@ public final class Main {
             }
             if (ex instanceof InputException) {
                 err.println("longlm: " + ex.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+            // Files and sockets failing (a full disk, a closed pipe, permissions) are the environment's
+            // doing, not a bug: one line, as for bad input.
+            java.io.IOException io = ex instanceof java.io.IOException e ? e
+                    : ex instanceof java.io.UncheckedIOException u ? u.getCause() : null;
+            if (io != null) {
+                err.println("longlm: I/O error (" + io.getClass().getSimpleName() + "): "
+                        + dev.longlm.Printable.escaped(String.valueOf(io.getMessage()), 300) + "; check the paths, permissions and free space");
                 return EXIT_BAD_INPUT;
             }
             err.println("longlm: internal error: " + ex + (verbose ? "" : " (rerun with --verbose for the stack trace)"));

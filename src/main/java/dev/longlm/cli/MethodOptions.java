@@ -16,8 +16,8 @@ import java.util.List;
 final class MethodOptions {
     @Option(names = "--methods", paramLabel = "LIST",
             description = "methods to compare, e.g. none,self-extend:16:64,self-extend:32:64,yarn "
-                    + "(self-extend[-llamacpp]:G:W, linear[:s], ntk[:s], dynamic-ntk[:alpha], yarn[:s[:alpha:beta]], streaming[:sinks:recent]); "
-                    + "may be repeated")
+                    + "(self-extend[-llamacpp]:G:W, linear[:s], ntk[:s], dynamic-ntk[:alpha], yarn[:s[:alpha:beta]], streaming[:sinks:recent], "
+                    + "dca[:s[:w]], rerope[:w], leaky-rerope[:w[:k]]); may be repeated")
     List<String> methods = new ArrayList<>();
 
     @Mixin
@@ -25,7 +25,8 @@ final class MethodOptions {
 
     List<MethodSpec> resolve() {
         boolean flags = positions.ropeMethod != null || positions.groupSize != null || positions.window != null
-                || positions.ropeScale != null || positions.selfExtend != null || positions.recent != null;
+                || positions.ropeScale != null || positions.selfExtend != null || positions.recent != null
+                || positions.chunkSize != null || positions.localWindow != null || positions.leak != null;
         if (!methods.isEmpty()) {
             if (flags) {
                 throw new InputException("give the methods either with --methods or with --rope-method/--group-size/--window, not both");
@@ -43,10 +44,8 @@ final class MethodOptions {
         }
         ContextMethod.Kind kind = positions.ropeMethod != null ? ContextMethod.Kind.parse(positions.ropeMethod)
                 : positions.groupSize != null ? ContextMethod.Kind.SELF_EXTEND : ContextMethod.Kind.NONE;
-        boolean selfExtend = kind == ContextMethod.Kind.SELF_EXTEND || kind == ContextMethod.Kind.SELF_EXTEND_LLAMACPP;
-        if ((positions.groupSize != null || positions.window != null) && !selfExtend) {
-            throw new InputException("--group-size/--window apply to self-extend methods, not to --rope-method " + kind.flag());
-        }
+        PositionOptions.checkParameters(kind, positions.groupSize, positions.window, positions.chunkSize, positions.localWindow,
+                positions.leak);
         String scale = positions.ropeScale != null ? ":" + positions.ropeScale : "";
         String spec = switch (kind) {
             case NONE -> "none";
@@ -62,8 +61,16 @@ final class MethodOptions {
                     : positions.yarnAlpha != ContextMethod.YARN_DEFAULT_ALPHA || positions.yarnBeta != ContextMethod.YARN_DEFAULT_BETA
                     ? throwScaleNeeded() : "yarn";
             case STREAMING -> "streaming:" + positions.sinks + ":" + (positions.recent != null ? positions.recent : 0);
+            // 0 leaves a parameter to the method's auto rule, per length
+            case DCA -> "dca:" + orZero(positions.chunkSize) + ":" + orZero(positions.localWindow);
+            case REROPE -> "rerope:" + orZero(positions.window);
+            case LEAKY_REROPE -> "leaky-rerope:" + orZero(positions.window) + ":" + (positions.leak != null ? positions.leak : 0);
         };
         return MethodSpec.parse(spec);
+    }
+
+    private static int orZero(Integer value) {
+        return value != null ? value : 0;
     }
 
     private static String throwScaleNeeded() {

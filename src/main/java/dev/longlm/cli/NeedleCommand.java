@@ -97,6 +97,7 @@ final class NeedleCommand implements Callable<Integer> {
                         }
                         Progress progress = new Progress(String.format(Locale.ROOT, "needle N=%d depth %.2f %s", ns[l], ds[d], spec.label()),
                                 PasskeyEval.work(cell));
+                        SessionMemory.check(backend, model, method.get(), ns[l], false, "--lengths " + ns[l], "--lengths");
                         double accuracy = PasskeyEval.run(model, method.get(), ns[l], cell, backend, progress::update).accuracy();
                         grid[d][l] = accuracy;
                         rows.add(row.putAll(method.get().settings()).put("trials", trials).put("accuracy", accuracy).build());

@@ -94,6 +94,7 @@ final class PasskeyCommand implements Callable<Integer> {
                     }
                     Progress progress = new Progress(String.format(Locale.ROOT, "passkey N=%d %s", ns[l], methods.get(m).label()),
                             PasskeyEval.work(prompts));
+                    SessionMemory.check(backend, model, method.get(), ns[l], false, "--lengths " + ns[l], "--lengths");
                     PasskeyEval.Cell cell = PasskeyEval.run(model, method.get(), ns[l], prompts, backend, progress::update);
                     if (showAnswers) {
                         for (PasskeyAnswer a : cell.answers()) {

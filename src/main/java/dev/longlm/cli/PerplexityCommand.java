@@ -92,6 +92,7 @@ final class PerplexityCommand implements Callable<Integer> {
                     }
                     Progress progress = new Progress(String.format(Locale.ROOT, "perplexity N=%d %s", ns[l], methods.get(m).label()),
                             PerplexityEval.work(stream, ns[l], protocol));
+                    SessionMemory.check(backend, model, method.get(), ns[l], true, "--lengths " + ns[l], "--lengths");
                     PerplexityEval.Cell cell = PerplexityEval.run(model, method.get(), stream, ns[l], protocol, backend, progress::update);
                     grid.values[l][m] = cell.perplexity();
                     grid.rows.add(row.putAll(method.get().settings()).put("windows", cell.windows())

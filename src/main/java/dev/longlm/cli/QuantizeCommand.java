@@ -1,6 +1,7 @@
 package dev.longlm.cli;
 
 import dev.longlm.InputException;
+import dev.longlm.OutputFile;
 import dev.longlm.quantize.ModelQuantizer;
 import dev.longlm.quantize.QuantTarget;
 import picocli.CommandLine.Command;
@@ -36,6 +37,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new InputException(input + ": no such file; pass an F16/F32/BF16 GGUF model as IN");
         }
+        OutputFile.requireWritable(output);
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (n < 1 || n > 1024) {
             throw new InputException("--threads must be between 1 and 1024, got " + n);

@@ -20,15 +20,26 @@ final class SchemaConstrainedGeneration {
     private SchemaConstrainedGeneration() {
     }
 
-    static int run(Model model, Session session, int[] prompt, int maxTokens, SamplingParameters params, Path schemaFile, PrintStream out) {
+    /** {@code session} already holds {@code prompt[0 … cached)} (a prompt cache); the rest is appended here. */
+    static int run(Model model, Session session, int[] prompt, int cached, int maxTokens, SamplingParameters params, Path schemaFile,
+                   PrintStream out) {
         JsonNode schema;
         try {
             schema = new ObjectMapper().readTree(TextInput.readText(schemaFile));
         } catch (IOException e) {
             throw new InputException(schemaFile + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        var constraint = new JsonSchemaConstraints(model.tokenizer()).apply(schema);
-        float[] logits = session.append(prompt, 0, prompt.length, null);
+        JsonSchemaConstraints constraints = new JsonSchemaConstraints(model.tokenizer());
+        var constraint = constraints.apply(schema);
+        int budget = session.capacity() - prompt.length;
+        if (maxTokens >= 0) {
+            budget = Math.min(budget, maxTokens);
+        }
+        if (!constraints.canFinishWithin(constraint, budget)) {
+            throw new InputException(schemaFile + ": no output this schema accepts fits in " + budget + " tokens; raise -n"
+                    + (maxTokens >= 0 ? "" : " or --ctx") + " or simplify the schema");
+        }
+        float[] logits = session.append(prompt, cached, prompt.length - cached, null);
         Sampler sampler = new Sampler(params, model.config().vocabSize());
         for (int t : prompt) {
             sampler.accept(t);

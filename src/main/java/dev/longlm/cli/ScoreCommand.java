@@ -64,8 +64,10 @@ final class ScoreCommand implements Callable<Integer> {
                 System.err.println("longlm: warning: " + positionsNeeded + " positions exceed the trained context " + trained
                         + " with plain attention; use --group-size/--window or --self-extend auto to extend it");
             }
+            SessionMemory.check(backend, model, method, positionsNeeded, true, "scoring " + tokens.length + " tokens", "the input length");
             Session session = Session.create(model, backend, method, positionsNeeded);
             positions.configure(session);
+            KvReport.print(session, System.err);
             Progress progress = new Progress("scoring", positionsNeeded);
             List<TokenScore> scores = Scorer.score(session, tokens, topLogprobs, progress::update);
             double ppl = Scorer.perplexity(scores);

@@ -26,7 +26,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Self-Extend settings sweep: passkey accuracy or perplexity for every (group size G, window W) at one length; "
+        description = {"Settings sweep: passkey accuracy or perplexity for every (group size G, window W) of Self-Extend at one length "
+                + "(or every (chunk size s, local window w) of DCA, (leak k, window w) of Leaky ReRoPE, window w of ReRoPE); "
                 + "prints the best setting and draws a heat map, for tuning G and W as the Self-Extend authors recommend.",
                 "Example: longlm sweep --task passkey --length 1024 --group-sizes 4,8,16,32 --window-sizes 32,64,128 --plot sweep.png"})
 final class SweepCommand implements Callable<Integer> {
@@ -44,11 +45,18 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--group-sizes", paramLabel = "G,G,…", defaultValue = "2,4,8,16,32", description = "group sizes (default ${DEFAULT-VALUE})")
     String groupSizes;
 
-    @Option(names = "--window-sizes", paramLabel = "W,W,…", defaultValue = "16,32,64,128", description = "neighbour windows (default ${DEFAULT-VALUE})")
+    @Option(names = "--window-sizes", paramLabel = "W,W,…", defaultValue = "16,32,64,128",
+            description = "neighbour windows W (DCA: local windows w; ReRoPE: windows w) (default ${DEFAULT-VALUE})")
     String windowSizes;
 
-    @Option(names = "--self-extend-variant", paramLabel = "self-extend|self-extend-llamacpp", defaultValue = "self-extend",
-            description = "the exact method (default) or llama.cpp's approximation")
+    @Option(names = "--chunk-sizes", paramLabel = "S,S,…", defaultValue = "64,128,160,192", description = "dca: chunk sizes (default ${DEFAULT-VALUE})")
+    String chunkSizes;
+
+    @Option(names = "--leaks", paramLabel = "K,K,…", defaultValue = "2,4,8,16,32", description = "leaky-rerope: leak factors (default ${DEFAULT-VALUE})")
+    String leaks;
+
+    @Option(names = {"--method", "--self-extend-variant"}, paramLabel = "METHOD", defaultValue = "self-extend",
+            description = "self-extend (default), self-extend-llamacpp (llama.cpp's approximation), dca, rerope or leaky-rerope")
     String variant;
 
     @Option(names = "--trials", paramLabel = "T", defaultValue = "20", description = "passkey: exercises per cell (default ${DEFAULT-VALUE})")
@@ -74,10 +82,8 @@ final class SweepCommand implements Callable<Integer> {
             throw new InputException("--task perplexity needs --text-file FILE");
         }
         ContextMethod.Kind kind = ContextMethod.Kind.parse(variant);
-        if (kind != ContextMethod.Kind.SELF_EXTEND && kind != ContextMethod.Kind.SELF_EXTEND_LLAMACPP) {
-            throw new InputException("--self-extend-variant takes self-extend or self-extend-llamacpp, got '" + variant + "'");
-        }
-        int[] gs = IntList.parse("--group-sizes", groupSizes, 2);
+        SweepGrid grid = SweepGrid.of(kind, groupSizes, chunkSizes, leaks);
+        int[] gs = grid.columns();
         int[] ws = IntList.parse("--window-sizes", windowSizes, 1);
         IntList.parse("--length", Integer.toString(length), 2);
         output.checkWritable();
@@ -94,16 +100,16 @@ final class SweepCommand implements Callable<Integer> {
             PerplexityProtocol protocol = PerplexityProtocol.modelCard(windows);
             for (int w = 0; w < ws.length; w++) {
                 for (int g = 0; g < gs.length; g++) {
-                    ResultRow.Builder row = ResultRow.builder().put("length", length).put("method", kind.flag())
-                            .put("group_size", gs[g]).put("window", ws[w]);
-                    Optional<ContextMethod> method = settings(kind, gs[g], ws[w], trained);
+                    ResultRow.Builder row = grid.cell(ResultRow.builder().put("length", length).put("method", kind.flag()), gs[g], ws[w]);
+                    Optional<ContextMethod> method = grid.setting(gs[g], ws[w], trained);
                     Optional<ContextMethod> fits = method.flatMap(m -> length <= m.maxLength(trained) ? Optional.of(m) : Optional.empty());
                     if (fits.isEmpty()) {
                         rows.add(row.put(passkey ? "accuracy" : "ppl", null).put("note", method.isEmpty()
-                                ? "W must be a multiple of G and below the trained context" : "beyond the setting's maximum length").build());
+                                ? grid.invalidNote() : "beyond the setting's maximum length").build());
                         continue;
                     }
-                    String label = String.format(Locale.ROOT, "sweep N=%d G%d W%d", length, gs[g], ws[w]);
+                    SessionMemory.check(backend, model, fits.get(), length, !passkey, "--length " + length, "--length");
+                    String label = "sweep N=" + length + " " + grid.describe(gs[g], ws[w]);
                     if (passkey) {
                         Progress progress = new Progress(label, PasskeyEval.work(prompts));
                         PasskeyEval.Cell cell = PasskeyEval.run(model, fits.get(), length, prompts, backend, progress::update);
@@ -118,26 +124,15 @@ final class SweepCommand implements Callable<Integer> {
                 }
             }
         }
-        report(passkey, gs, ws, values);
-        output.write(rows, png -> plot(png, passkey, gs, ws, values));
+        report(grid, passkey, gs, ws, values);
+        output.write(rows, png -> plot(grid, png, passkey, gs, ws, values));
         return 0;
     }
 
-    /** The setting, or empty when G and W do not form one (W a multiple of G, below the trained context). */
-    private static Optional<ContextMethod> settings(ContextMethod.Kind kind, int g, int w, int trained) {
-        if (w % g != 0 || w >= trained) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(MethodSpec.parse(kind.flag() + ":" + g + ":" + w).resolve(trained, 1).orElseThrow());
-        } catch (InputException e) {
-            return Optional.empty();
-        }
-    }
-
-    private void report(boolean passkey, int[] gs, int[] ws, double[][] values) {
+    private void report(SweepGrid grid, boolean passkey, int[] gs, int[] ws, double[][] values) {
         String metric = passkey ? "passkey accuracy (" + trials + " trials)" : "perplexity of " + textFile.getFileName();
-        System.out.println(metric + " at N=" + length + " (rows: W, columns: G; – : not a valid setting or too short)");
+        System.out.println(metric + " at N=" + length + " (rows: " + grid.rowName() + ", columns: " + grid.columnName()
+                + "; – : not a valid setting or too short)");
         String[][] cells = new String[ws.length][gs.length];
         int bestW = -1;
         int bestG = -1;
@@ -152,18 +147,18 @@ final class SweepCommand implements Callable<Integer> {
                 }
             }
         }
-        ResultTable.print(System.out, "W \\ G", Arrays.stream(gs).mapToObj(g -> "G" + g).toList(),
-                Arrays.stream(ws).mapToObj(w -> "W" + w).toList(), cells);
+        ResultTable.print(System.out, grid.rowName() + " \\ " + grid.columnName(), Arrays.stream(gs).mapToObj(grid::columnLabel).toList(),
+                Arrays.stream(ws).mapToObj(w -> grid.rowName() + w).toList(), cells);
         if (bestW < 0) {
-            System.out.println("no setting reaches N=" + length + "; add larger group sizes");
+            System.out.println("no setting reaches N=" + length + "; " + grid.noneFitsHint());
         } else {
-            System.out.printf(Locale.ROOT, "best: --group-size %d --window %d (%s %s)%n", gs[bestG], ws[bestW],
+            System.out.printf(Locale.ROOT, "best: %s (%s %s)%n", grid.flags(gs[bestG], ws[bestW]),
                     passkey ? "accuracy" : "ppl", cells[bestW][bestG]);
             List<String> ties = new ArrayList<>();
             for (int w = 0; w < ws.length; w++) {
                 for (int g = 0; g < gs.length; g++) {
                     if ((w != bestW || g != bestG) && values[w][g] == values[bestW][bestG]) {
-                        ties.add("G" + gs[g] + " W" + ws[w]);
+                        ties.add(grid.describe(gs[g], ws[w]));
                     }
                 }
             }
@@ -174,11 +169,11 @@ final class SweepCommand implements Callable<Integer> {
         }
     }
 
-    private void plot(Path png, boolean passkey, int[] gs, int[] ws, double[][] values) {
+    private void plot(SweepGrid grid, Path png, boolean passkey, int[] gs, int[] ws, double[][] values) {
         double low = passkey ? 0 : Arrays.stream(values).flatMapToDouble(Arrays::stream).filter(Double::isFinite).min().orElse(0);
         double high = passkey ? 1 : Arrays.stream(values).flatMapToDouble(Arrays::stream).filter(Double::isFinite).max().orElse(1);
-        ChartWriter.writeHeatMap(new HeatMapSpec((passkey ? "Passkey accuracy" : "Perplexity") + " at N=" + length + ", Self-Extend G × W",
-                "group size G", "neighbour window W", Arrays.stream(gs).mapToObj(Integer::toString).toList(),
+        ChartWriter.writeHeatMap(new HeatMapSpec((passkey ? "Passkey accuracy" : "Perplexity") + " at N=" + length + ", " + grid.title(),
+                grid.columnAxis(), grid.rowAxis(), Arrays.stream(gs).mapToObj(grid::columnLabel).toList(),
                 Arrays.stream(ws).mapToObj(Integer::toString).toList(), values, low, Math.max(high, low + 1e-9), passkey,
                 passkey ? "0.00" : "0.0"), png);
     }

@@ -16,10 +16,11 @@ public final class Generator {
         boolean accept(int token, String text);
     }
 
+    /** @param cachedPromptTokens prompt tokens the session held already (not computed, not in the rate) */
     public record Result(int[] promptTokens, int[] tokens, String text, StopReason stopReason,
-                         long promptNanos, long generationNanos) {
+                         long promptNanos, long generationNanos, int cachedPromptTokens) {
         public double promptTokensPerSecond() {
-            return promptNanos == 0 ? 0 : promptTokens.length * 1e9 / promptNanos;
+            return promptNanos == 0 ? 0 : (promptTokens.length - cachedPromptTokens) * 1e9 / promptNanos;
         }
 
         public double generatedTokensPerSecond() {
@@ -36,8 +37,21 @@ public final class Generator {
      */
     public static Result generate(Session session, Tokenizer tokenizer, int[] prompt, int maxTokens,
                                   Sampler sampler, TextSink sink, IntConsumer promptProgress) {
+        return generate(session, tokenizer, prompt, 0, maxTokens, sampler, sink, promptProgress);
+    }
+
+    /**
+     * As {@link #generate(Session, Tokenizer, int[], int, Sampler, TextSink, IntConsumer)} for a session that
+     * already holds {@code prompt[0 … cached)} (a prompt cache): only the rest is appended.
+     */
+    public static Result generate(Session session, Tokenizer tokenizer, int[] prompt, int cached, int maxTokens,
+                                  Sampler sampler, TextSink sink, IntConsumer promptProgress) {
+        if (cached < 0 || cached >= prompt.length || session.length() != cached) {
+            throw new IllegalArgumentException("a session of " + session.length() + " positions holding " + cached + " of "
+                    + prompt.length + " prompt tokens");
+        }
         long t0 = System.nanoTime();
-        float[] logits = session.append(prompt, 0, prompt.length, promptProgress);
+        float[] logits = session.append(prompt, cached, prompt.length - cached, promptProgress);
         for (int t : prompt) {
             sampler.accept(t);
         }
@@ -81,6 +95,6 @@ public final class Generator {
             }
         }
         long t2 = System.nanoTime();
-        return new Result(prompt, Arrays.copyOf(out, count), text.toString(), reason, t1 - t0, t2 - t1);
+        return new Result(prompt, Arrays.copyOf(out, count), text.toString(), reason, t1 - t0, t2 - t1, cached);
     }
 }

@@ -2,6 +2,7 @@ package dev.longlm.generate;
 
 import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
+import dev.longlm.attention.LlamaCppGroupedPositions;
 import dev.longlm.attention.PositionScheme;
 import dev.longlm.attention.Rope;
 import dev.longlm.backend.Backend;
@@ -14,6 +15,7 @@ import dev.longlm.model.ModelConfig;
 import dev.longlm.model.Sequence;
 import dev.longlm.model.Transformer;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -43,6 +45,12 @@ public final class Session implements AutoCloseable {
     /** Reused by {@link #decode} so a decode step allocates no input array. */
     private final int[] decodeToken = new int[1];
     private InferenceState everyPosition;
+    /** The null-or-key of {@link #schemeKey(Model, ContextMethod, int)}. */
+    private final String schemeKey;
+    /** Token ids at positions {@code 0 … length-1} (longer arrays hold stale ids past the length). */
+    private int[] history;
+    /** Where the true-position keys this session's ring holds began when it started (0 unless it resumed). */
+    private int trueKeysFrom;
 
     /** A session with a new KV store of {@code capacity} positions on {@code backend}. */
     public Session(Model model, Backend backend, ContextMethod method, int capacity, int batchSize) {
@@ -55,19 +63,118 @@ public final class Session implements AutoCloseable {
      * server keeps one per slot), which is emptied. The store must belong to {@code backend}.
      */
     public Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize) {
-        this(model, backend, method, store, capacity, batchSize, false);
+        this(model, backend, method, store, capacity, batchSize, StoreUse.FRESH);
+    }
+
+    /**
+     * How a session uses a lent store: {@code keep} leading positions of what it holds ({@code cached}; at
+     * most {@link CachedTokens#reusable}), and whether its ring keeps the true-position key of every position
+     * (so that a later session may keep any prefix, at the price of a second copy of the keys) rather than
+     * the scheme's last W.
+     */
+    public record StoreUse(CachedTokens cached, int keep, boolean everyTrueKey) {
+        public static final StoreUse FRESH = new StoreUse(CachedTokens.EMPTY, 0, false);
+
+        public StoreUse {
+            if (keep < 0 || keep > cached.length()) {
+                throw new IllegalArgumentException("keep " + keep + " of " + cached.length() + " cached positions");
+            }
+        }
+    }
+
+    /** A session over a lent store that keeps what {@code use} says of its contents. */
+    public Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize, StoreUse use) {
+        this(model, backend, method, store, capacity, batchSize, false, use);
     }
 
     private Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize,
                     boolean ownsStore) {
+        this(model, backend, method, store, capacity, batchSize, ownsStore, StoreUse.FRESH);
+    }
+
+    private Session(Model model, Backend backend, ContextMethod method, KvStore store, int capacity, int batchSize,
+                    boolean ownsStore, StoreUse use) {
         this.ownsStore = ownsStore;
         this.config = model.config();
         this.method = method;
         // The file's RoPE for this context (Phi-3 LongRoPE picks its factors by length), then the method's change.
         this.baseRope = model.ropeFor(capacity);
         this.transformer = model.on(backend);
-        this.sequence = new Sequence(store, method.positionScheme(), method.rope(baseRope, config.contextLength(), capacity), capacity);
+        PositionScheme scheme = method.positionScheme();
+        int ringSlots = scheme.ringSlots() == 0 ? 0 : use.everyTrueKey() ? store.shape().capacity() : scheme.ringSlots();
+        Rope rope = method.rope(baseRope, config.contextLength(), capacity);
+        this.schemeKey = schemeKey(method, rope);
+        if (use.keep() > 0 && !use.cached().canKeep(schemeKey, use.keep())) {
+            throw new IllegalArgumentException("cannot keep " + use.keep() + " positions of " + use.cached() + " under " + schemeKey);
+        }
+        this.sequence = new Sequence(store, scheme, rope, capacity, use.keep(), ringSlots);
         this.batchSize = batchSize;
+        this.history = Arrays.copyOf(use.cached().tokens(), Math.max(16, use.keep()));
+        this.trueKeysFrom = use.keep() > 0 ? use.cached().trueKeysFrom() : 0;
+    }
+
+    /**
+     * The key under which keys computed by a session of {@code method} over {@code capacity} positions may be
+     * reused by another ({@link CachedTokens}): its position scheme and RoPE, or null when they change as the
+     * sequence grows (dynamic NTK) or its cached keys are re-rotated (llama.cpp's regrouping).
+     */
+    public static String schemeKey(Model model, ContextMethod method, int capacity) {
+        return schemeKey(method, method.rope(model.ropeFor(capacity), model.config().contextLength(), capacity));
+    }
+
+    private static String schemeKey(ContextMethod method, Rope rope) {
+        if (method.ropeDependsOnLength() || method.positionScheme() instanceof LlamaCppGroupedPositions) {
+            return null;
+        }
+        return method.positionScheme() + " " + rope.canonical();
+    }
+
+    /** What this session leaves in its store for a later one: its tokens, scheme key and the ring's reach. */
+    public CachedTokens cachedTokens() {
+        int length = sequence.length();
+        int ring = sequence.ringSlots();
+        return new CachedTokens(Arrays.copyOf(history, length), schemeKey, ring == 0 ? length : Math.max(trueKeysFrom, length - ring),
+                sequence.scheme().ringSlots());
+    }
+
+    /** The key under which this session's keys may be reused ({@link #schemeKey(Model, ContextMethod, int)}). */
+    public String schemeKey() {
+        return schemeKey;
+    }
+
+    /**
+     * Drops every position from {@code keep} on, as if only the first {@code keep} tokens had been appended:
+     * cached keys depend only on their own positions, so the rest stays valid. Possible when
+     * {@code cachedTokens().canKeep(schemeKey(), keep)} (always for 0 and the whole length).
+     */
+    public void rewind(int keep) {
+        if (keep == sequence.length()) {
+            return;
+        }
+        if (keep == 0) {
+            clear();
+            return;
+        }
+        CachedTokens now = cachedTokens();
+        if (keep < 0 || !now.canKeep(schemeKey, keep)) {
+            throw new IllegalArgumentException("cannot rewind " + now + " to " + keep + " positions");
+        }
+        sequence.store().setLength(keep);
+        trueKeysFrom = now.trueKeysFrom();
+    }
+
+    /** The token ids at positions {@code 0 … length-1}. */
+    public int[] tokens() {
+        return Arrays.copyOf(history, sequence.length());
+    }
+
+    /** Records the ids of tokens about to be appended at the sequence's end (the cache holds only their keys). */
+    private void record(int[] tokens, int offset, int count) {
+        int at = sequence.length();
+        if (at + count > history.length) {
+            history = Arrays.copyOf(history, Math.max(at + count, 2 * history.length));
+        }
+        System.arraycopy(tokens, offset, history, at, count);
     }
 
     /** The store shape a sequence of {@code capacity} positions under {@code scheme} needs on {@code config}'s model. */
@@ -129,6 +236,7 @@ public final class Session implements AutoCloseable {
         if (lastOnly == null) {
             lastOnly = new InferenceState(config, transformer.backend(), batchSize, false);
         }
+        record(tokens, offset, count);
         float[][] logits = new float[1][];
         forEachBatch(count, (done, n) -> {
             logits[0] = transformer.forward(tokens, offset + done, n, sequence, lastOnly);
@@ -156,6 +264,8 @@ public final class Session implements AutoCloseable {
      */
     DecodeRow nextDecodeRow(int token) {
         checkRoom(1);
+        decodeToken[0] = token;
+        record(decodeToken, 0, 1);
         sequence.beforeDecodeCall(transformer.backend(), baseRope);
         updateRope(sequence.length() + 1);
         return new DecodeRow(token, sequence);
@@ -172,6 +282,7 @@ public final class Session implements AutoCloseable {
         if (everyPosition == null) {
             everyPosition = new InferenceState(config, transformer.backend(), batchSize, true);
         }
+        record(tokens, offset, count);
         int vocab = config.vocabSize();
         forEachBatch(count, (done, n) -> {
             float[] logits = transformer.forward(tokens, offset + done, n, sequence, everyPosition);
@@ -212,6 +323,7 @@ public final class Session implements AutoCloseable {
 
     public void clear() {
         sequence.clear();
+        trueKeysFrom = 0;
     }
 
     /**

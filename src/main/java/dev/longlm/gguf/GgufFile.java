@@ -1,6 +1,7 @@
 package dev.longlm.gguf;
 
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +29,12 @@ public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian int
     public static final int DEFAULT_ALIGNMENT = 32;
     public static final String ALIGNMENT_KEY = "general.alignment";
+    /** Longest key or tensor name: the GGUF specification limits keys to 65535 bytes. */
+    public static final int MAX_NAME_BYTES = 65535;
+    /** Fewest bytes a metadata entry takes: key length, one key byte, value type, one value byte. */
+    private static final int MIN_KV_BYTES = 8 + 1 + 4 + 1;
+    /** Fewest bytes a tensor entry takes: name length, one name byte, dimension count, one dimension, type, offset. */
+    private static final int MIN_TENSOR_BYTES = 8 + 1 + 4 + 8 + 4 + 8;
 
     private final Path path;
     private final Arena arena;
@@ -55,6 +63,14 @@ public final class GgufFile implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new InputException(path + ": is a directory, not a GGUF file");
         }
+        // A FIFO or device would block in open() or read forever; only a regular file can be mapped.
+        try {
+            if (!Files.readAttributes(path, BasicFileAttributes.class).isRegularFile()) {
+                throw new InputException(path + ": not a regular file (a pipe, device or socket); pass a .gguf file with -m");
+            }
+        } catch (IOException e) {
+            throw new InputException(path + ": cannot read: " + e.getMessage());
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapping = channel.size() == 0 ? MemorySegment.NULL.reinterpret(0)
@@ -72,6 +88,14 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Parses a GGUF image held in memory (tests and fuzzing: no file, no mapping); {@code name} only
+     * labels messages. Closing it frees nothing.
+     */
+    static GgufFile ofBytes(Path name, byte[] bytes) {
+        return parse(name, null, MemorySegment.ofArray(bytes));
+    }
+
     private static GgufFile parse(Path path, Arena arena, MemorySegment mapping) {
         Reader r = new Reader(path, mapping);
         if (mapping.byteSize() < 4) {
@@ -85,46 +109,57 @@ public final class GgufFile implements AutoCloseable {
         if (version != 2 && version != 3) {
             throw r.error("unsupported GGUF version " + version + " (supported: 2, 3); re-convert the model with a current llama.cpp");
         }
-        long tensorCount = r.count("tensor count");
-        long kvCount = r.count("metadata count");
+        long tensorCount = r.count("tensor count", MIN_TENSOR_BYTES);
+        long kvCount = r.count("metadata count", MIN_KV_BYTES);
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
-            String key = r.string();
+            String key = r.name("metadata key");
             int typeId = r.i32();
             GgufValueType type = GgufValueType.fromId(typeId);
             if (type == null) {
-                throw r.error("metadata key '" + key + "' has unknown value type " + typeId);
+                throw r.error("metadata key " + Printable.quoted(key) + " has unknown value type " + typeId);
             }
-            kv.put(key, r.value(key, type));
+            if (kv.put(key, r.value(key, type)) != null) {
+                throw r.error("metadata key " + Printable.quoted(key) + " appears twice");
+            }
         }
         GgufMetadata metadata = new GgufMetadata(path.toString(), kv);
         Map<String, GgufTensorInfo> tensors = new LinkedHashMap<>();
         for (long i = 0; i < tensorCount; i++) {
-            String name = r.string();
+            String name = r.name("tensor name");
+            String quoted = Printable.quoted(name);
             int dims = r.i32();
             if (dims < 1 || dims > 4) {
-                throw r.error("tensor '" + name + "' has " + dims + " dimensions (expected 1 to 4)");
+                throw r.error("tensor " + quoted + " has " + dims + " dimensions (expected 1 to 4)");
             }
             long[] shape = new long[dims];
+            long elements = 1;
             for (int d = 0; d < dims; d++) {
                 shape[d] = r.i64();
                 if (shape[d] <= 0) {
-                    throw r.error("tensor '" + name + "' has invalid dimension " + shape[d]);
+                    throw r.error("tensor " + quoted + " has invalid dimension " + shape[d]);
                 }
+                // No file holds more elements than it has bits; this also keeps sizes from overflowing.
+                long limit = mapping.byteSize() * 8;
+                if (shape[d] > limit || elements > limit / shape[d]) {
+                    throw r.error("tensor " + quoted + " has a dimension of " + shape[d]
+                            + ", more elements than the file of " + mapping.byteSize() + " bytes can hold");
+                }
+                elements *= shape[d];
             }
             int typeId = r.i32();
             GgmlType type = GgmlType.fromId(typeId);
             if (type == null) {
-                throw r.error("tensor '" + name + "' has unsupported tensor type " + typeId
+                throw r.error("tensor " + quoted + " has unsupported tensor type " + typeId
                         + "; re-quantize the model to one of F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K");
             }
             if (shape[0] % type.blockSize() != 0) {
-                throw r.error("tensor '" + name + "' of type " + type + " has first dimension " + shape[0]
+                throw r.error("tensor " + quoted + " of type " + type + " has first dimension " + shape[0]
                         + ", not a multiple of its block size " + type.blockSize());
             }
             long offset = r.i64();
             if (tensors.put(name, new GgufTensorInfo(name, shape, type, offset)) != null) {
-                throw r.error("tensor '" + name + "' appears twice");
+                throw r.error("tensor " + quoted + " appears twice");
             }
         }
         int alignment = metadata.getInt(ALIGNMENT_KEY, DEFAULT_ALIGNMENT);
@@ -133,13 +168,16 @@ public final class GgufFile implements AutoCloseable {
         }
         long dataOffset = align(r.position, alignment);
         for (GgufTensorInfo t : tensors.values()) {
-            if (t.offset() % alignment != 0) {
-                throw r.error("tensor '" + t.name() + "' offset " + t.offset() + " is not aligned to " + alignment);
+            String quoted = Printable.quoted(t.name());
+            if (t.offset() < 0 || t.offset() % alignment != 0) {
+                throw r.error("tensor " + quoted + " offset " + t.offset() + " is not a non-negative multiple of the alignment " + alignment);
             }
-            long end = dataOffset + t.offset() + t.byteSize();
-            if (t.offset() < 0 || end > mapping.byteSize()) {
-                throw r.error("tensor '" + t.name() + "' ends at byte " + end + " but the file has only "
-                        + mapping.byteSize() + " bytes; the file is truncated, download it again");
+            // Compared without adding, so that a huge offset cannot wrap around.
+            long room = mapping.byteSize() - dataOffset;
+            if (t.offset() > room || t.byteSize() > room - t.offset()) {
+                throw r.error("tensor " + quoted + " (" + t.byteSize() + " bytes at offset " + t.offset() + " of the data from byte "
+                        + dataOffset + ") ends past the end of the file of " + mapping.byteSize()
+                        + " bytes; the file is truncated, download it again");
             }
         }
         return new GgufFile(path, arena, mapping, version, metadata, Collections.unmodifiableMap(tensors), dataOffset);
@@ -190,13 +228,29 @@ public final class GgufFile implements AutoCloseable {
         return data(tensor(name));
     }
 
+    /**
+     * SHA-256 of the header (metadata and tensor table, everything before the tensor data): with the
+     * file size, what identifies the model a saved KV cache was computed by.
+     */
+    public byte[] headerDigest() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(mapping.asSlice(0, Math.min(dataOffset, mapping.byteSize())).asByteBuffer());
+            return sha.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     public long fileSize() {
         return mapping.byteSize();
     }
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 
     /** Sequential little-endian reader over the mapping that reports truncation with the file name. */
@@ -221,7 +275,7 @@ public final class GgufFile implements AutoCloseable {
         }
 
         private void need(long bytes) {
-            if (bytes < 0 || position + bytes > seg.byteSize()) {
+            if (bytes > seg.byteSize() - position) {
                 throw error("truncated: the header needs " + bytes + " more bytes at offset " + position
                         + " but the file has " + seg.byteSize() + " bytes; download the file again");
             }
@@ -241,20 +295,39 @@ public final class GgufFile implements AutoCloseable {
             return v;
         }
 
-        /** A 64-bit count that must be plausible for the remaining bytes (each item takes at least one). */
-        long count(String what) {
+        /**
+         * A 64-bit count of items of at least {@code minBytes} each that must fit in the remaining
+         * bytes, checked before anything is allocated for them.
+         */
+        long count(String what, int minBytes) {
             long n = i64();
-            if (n < 0 || n > seg.byteSize() - position) {
+            if (n < 0 || n > (seg.byteSize() - position) / minBytes) {
                 throw error("truncated or corrupt header: " + what + " " + Long.toUnsignedString(n)
                         + " cannot fit in a file of " + seg.byteSize() + " bytes; download the file again");
             }
             return n;
         }
 
-        String string() {
+        /** A key or tensor name: a string of at most {@link #MAX_NAME_BYTES} bytes. */
+        String name(String what) {
+            long at = position;
             long len = i64();
+            if (len < 0 || len > MAX_NAME_BYTES) {
+                throw error("corrupt header: " + what + " at offset " + at + " claims " + Long.toUnsignedString(len)
+                        + " bytes (the limit is " + MAX_NAME_BYTES + "); download the file again");
+            }
+            position = at;
+            return string();
+        }
+
+        String string() {
+            long at = position;
+            long len = i64();
+            if (len < 0) {
+                throw error("corrupt header: string at offset " + at + " claims " + Long.toUnsignedString(len) + " bytes");
+            }
             need(len);
-            if (len > Integer.MAX_VALUE) {
+            if (len > Integer.MAX_VALUE - 8) {
                 throw error("string of " + len + " bytes at offset " + position);
             }
             byte[] bytes = new byte[(int) len];
@@ -268,11 +341,11 @@ public final class GgufFile implements AutoCloseable {
                 int elemId = i32();
                 GgufValueType elem = GgufValueType.fromId(elemId);
                 if (elem == null || elem == GgufValueType.ARRAY) {
-                    throw error("metadata key '" + key + "' is an array of unknown value type " + elemId);
+                    throw error("metadata key " + Printable.quoted(key) + " is an array of unknown value type " + elemId);
                 }
-                long n = count("array length of '" + key + "'");
+                long n = count("array length of " + Printable.quoted(key), elem.minBytes());
                 if (n > Integer.MAX_VALUE - 8) {
-                    throw error("metadata array '" + key + "' is too long: " + n);
+                    throw error("metadata array " + Printable.quoted(key) + " is too long: " + n);
                 }
                 return GgufValue.array(elem, array(elem, (int) n));
             }

@@ -1,6 +1,7 @@
 package dev.longlm.gguf;
 
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -46,16 +47,19 @@ public final class GgufMetadata {
         return optional(key, String.class).orElse(fallback);
     }
 
+    /** An integer-typed value (a float-typed one is refused, not truncated) that fits in an int. */
     public int getInt(String key) {
-        return toInt(key, require(key, Number.class));
+        require(key, Number.class);
+        return toInt(key, integer(key));
     }
 
     public int getInt(String key, int fallback) {
-        return optional(key, Number.class).map(n -> toInt(key, n)).orElse(fallback);
+        return contains(key) ? toInt(key, integer(key)) : fallback;
     }
 
+    /** An integer-typed value; UINT32 values keep their full unsigned range. */
     public long getLong(String key, long fallback) {
-        return optional(key, Number.class).map(Number::longValue).orElse(fallback);
+        return contains(key) ? integer(key) : fallback;
     }
 
     public float getFloat(String key) {
@@ -85,7 +89,7 @@ public final class GgufMetadata {
 
     private <T> T require(String key, Class<T> type) {
         return optional(key, type).orElseThrow(
-                () -> new InputException(source + ": missing metadata key '" + key + "'; is this a complete GGUF model?"));
+                () -> new InputException(source + ": missing metadata key " + Printable.quoted(key) + "; is this a complete GGUF model?"));
     }
 
     private <T> Optional<T> optional(String key, Class<T> type) {
@@ -94,16 +98,33 @@ public final class GgufMetadata {
             return Optional.empty();
         }
         if (!type.isInstance(v.value())) {
-            throw new InputException(source + ": metadata key '" + key + "' has type " + describe(v)
+            throw new InputException(source + ": metadata key " + Printable.quoted(key) + " has type " + describe(v)
                     + ", expected " + type.getSimpleName());
         }
         return Optional.of(type.cast(v.value()));
     }
 
-    private int toInt(String key, Number n) {
-        long l = n.longValue();
+    private long integer(String key) {
+        GgufValue v = values.get(key);
+        Number n = optional(key, Number.class).orElseThrow();
+        return switch (v.type()) {
+            case UINT8, INT8, UINT16, INT16, INT32, INT64 -> n.longValue();
+            case UINT32 -> Integer.toUnsignedLong(n.intValue());
+            case UINT64 -> {
+                if (n.longValue() < 0) {
+                    throw new InputException(source + ": metadata key " + Printable.quoted(key) + " = "
+                            + Long.toUnsignedString(n.longValue()) + " is out of range");
+                }
+                yield n.longValue();
+            }
+            default -> throw new InputException(source + ": metadata key " + Printable.quoted(key) + " has type "
+                    + describe(v) + " (" + n + "), expected an integer type");
+        };
+    }
+
+    private int toInt(String key, long l) {
         if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw new InputException(source + ": metadata key '" + key + "' = " + l + " is out of range");
+            throw new InputException(source + ": metadata key " + Printable.quoted(key) + " = " + l + " is out of range");
         }
         return (int) l;
     }

@@ -1,5 +1,7 @@
 package dev.longlm.gguf;
 
+import dev.longlm.OutputFile;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -103,10 +105,17 @@ public final class GgufWriter {
         return addTensor(name, shape, GgmlType.F32, TensorData.ofFloats(values));
     }
 
+    /**
+     * Writes the file atomically ({@link OutputFile}): an interrupted write leaves any earlier file
+     * at {@code path} as it was. I/O failures are {@link dev.longlm.InputException}s that say what to do.
+     */
     public void write(Path path) throws IOException {
         int alignment = alignment();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        OutputFile.replace(path, temporary -> writeTo(temporary, alignment));
+    }
+
+    private void writeTo(Path path, int alignment) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
              Output out = new Output(channel)) {
             out.i32(GgufFile.MAGIC);
             out.i32(3);

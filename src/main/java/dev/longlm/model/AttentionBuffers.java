@@ -6,26 +6,27 @@ import dev.longlm.backend.Tensor;
 
 /**
  * The inputs, scratch and output of one attention step for up to {@code rows} rows, and the RoPE
- * positions of each row (stored key, query at its true or renumbered position, far query, true key).
+ * positions of each row (stored key, query for near keys — its true or renumbered position, or its
+ * in-chunk one —, far query, successive-chunk query, true key).
  *
  * @param keys       the batch's raw keys, rotated in place to their true positions when the scheme keeps a ring
  * @param storedKeys the batch's keys rotated to their stored positions
  */
-public record AttentionBuffers(Tensor queries, Tensor farQueries, Tensor keys, Tensor storedKeys, Tensor values,
-                               Tensor out, Positions storedKeyPositions, Positions queryPositions,
-                               Positions farQueryPositions, Positions trueKeyPositions) {
+public record AttentionBuffers(Tensor queries, Tensor farQueries, Tensor successiveQueries, Tensor keys, Tensor storedKeys,
+                               Tensor values, Tensor out, Positions storedKeyPositions, Positions queryPositions,
+                               Positions farQueryPositions, Positions successiveQueryPositions, Positions trueKeyPositions) {
 
     public static AttentionBuffers allocate(Backend backend, int rows, int queryDim, int kvDim) {
-        return new AttentionBuffers(backend.tensor(rows, queryDim), backend.tensor(rows, queryDim),
+        return new AttentionBuffers(backend.tensor(rows, queryDim), backend.tensor(rows, queryDim), backend.tensor(rows, queryDim),
                 backend.tensor(rows, kvDim), backend.tensor(rows, kvDim), backend.tensor(rows, kvDim),
                 backend.tensor(rows, queryDim), backend.positions(rows), backend.positions(rows), backend.positions(rows),
-                backend.positions(rows));
+                backend.positions(rows), backend.positions(rows));
     }
 
     /** Frees the buffers (at once on a GPU). */
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{queries, farQueries, keys, storedKeys, values, out,
-                storedKeyPositions, queryPositions, farQueryPositions, trueKeyPositions}) {
+        for (AutoCloseable part : new AutoCloseable[]{queries, farQueries, successiveQueries, keys, storedKeys, values, out,
+                storedKeyPositions, queryPositions, farQueryPositions, successiveQueryPositions, trueKeyPositions}) {
             try {
                 part.close();
             } catch (Exception e) {
@@ -39,6 +40,7 @@ public record AttentionBuffers(Tensor queries, Tensor farQueries, Tensor keys, T
         backend.upload(storedKeyPositions, rows);
         backend.upload(queryPositions, rows);
         backend.upload(farQueryPositions, rows);
+        backend.upload(successiveQueryPositions, rows);
         backend.upload(trueKeyPositions, rows);
     }
 }

@@ -25,10 +25,22 @@ public final class Model implements AutoCloseable {
         GgufFile file = GgufFile.open(path);
         try {
             ModelConfig config = ModelConfig.fromGguf(file);
-            return new Model(file, config, ModelWeights.load(file, config), Tokenizer.fromGguf(file.metadata()));
+            return new Model(file, config, ModelWeights.load(file, config), tokenizer(file));
         } catch (RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /** The tokenizer, with the file named in its errors (the tokenizer sees only the metadata). */
+    private static Tokenizer tokenizer(GgufFile file) {
+        try {
+            return Tokenizer.fromGguf(file.metadata());
+        } catch (dev.longlm.InputException e) {
+            if (e.getMessage().startsWith(file.path().toString())) {
+                throw e;
+            }
+            throw new dev.longlm.InputException(file.path() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.longlm.model;
 
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 import dev.longlm.gguf.GgufMetadata;
 
 import java.nio.file.Path;
@@ -17,15 +18,15 @@ import java.nio.file.Path;
  */
 public record RopeScaling(String type, float positionScale, float attentionFactor, int originalContext) {
 
-    static RopeScaling fromMetadata(GgufMetadata md, String prefix, int trainedContext, Path file) {
+    static RopeScaling fromMetadata(HyperParameterReader hp, GgufMetadata md, String prefix, int trainedContext, Path file) {
         String type = md.getString(prefix + "rope.scaling.type", "linear");
         if (!type.equals("none") && !type.equals("linear") && !type.equals("longrope")) {
-            throw new InputException(file + ": RoPE scaling '" + type + "' is not supported (supported: none, linear, "
+            throw new InputException(file + ": RoPE scaling " + Printable.quoted(type) + " is not supported (supported: none, linear, "
                     + "longrope, and Llama 3 frequency factors); use a model without it");
         }
-        float factor = md.getFloat(prefix + "rope.scaling.factor", md.getFloat(prefix + "rope.scale_linear", 0f));
+        float factor = hp.nonNegative(prefix + "rope.scaling.factor", hp.nonNegative(prefix + "rope.scale_linear", 0f));
         float positionScale = type.equals("none") || factor == 0f ? 1f : 1f / factor;
-        return new RopeScaling(type, positionScale, md.getFloat(prefix + "rope.scaling.attn_factor", 1f),
-                md.getInt(prefix + "rope.scaling.original_context_length", trainedContext));
+        return new RopeScaling(type, positionScale, hp.positive(prefix + "rope.scaling.attn_factor", 1f, Float.POSITIVE_INFINITY),
+                hp.integer(prefix + "rope.scaling.original_context_length", trainedContext, 1, ModelConfig.MAX_CONTEXT));
     }
 }

@@ -32,6 +32,15 @@ public final class Transformer {
     private final Architecture arch;
     private final Backend backend;
     private final CachedAttention attention;
+    /** Steps of at most this many rows (decoding) are offered to the backend for replay. */
+    private static final int REPLAYED_ROWS = 8;
+
+    /**
+     * What makes two steps the same for a replaying backend: the same buffers, sequences (stores), RoPEs
+     * and row count; only positions, tokens and lengths may differ. Compared by identity of its parts.
+     */
+    private record StepShape(InferenceState state, List<Sequence> sequences, List<?> ropes, int rows) {
+    }
 
     /** The forward pass of {@code weights} on {@code backend}, which must have {@link Backend#load loaded} them. */
     public Transformer(ModelConfig config, ModelWeights weights, Backend backend) {
@@ -59,15 +68,20 @@ public final class Transformer {
         if (start + n > sequence.capacity()) {
             throw new IllegalArgumentException("positions up to " + (start + n) + " exceed the cache capacity " + sequence.capacity());
         }
-        backend.embed(weights.tokenEmbedding(), tokens, offset, n, state.residual);
         for (int i = 0; i < n; i++) {
             CachedAttention.setPositions(sequence, start + i, i, state.attention);
         }
-        state.attention.uploadPositions(backend, n);
-        runLayers(n, state, layer -> attention.forward(layer, sequence, state.attention, 0, n, start, span(layer, sequence)));
-        sequence.store().setLength(start + n);
         int first = state.allLogits ? 0 : n - 1;
-        return logits(first, n - first, state);
+        // Decoding-sized steps may be replayed by the backend (a GPU's graph); prompt chunks vary too much.
+        Object shape = n <= REPLAYED_ROWS ? new StepShape(state, List.of(sequence), List.of(sequence.rope()), n) : null;
+        backend.replay(shape, () -> {
+            state.attention.uploadPositions(backend, n);
+            backend.embed(weights.tokenEmbedding(), tokens, offset, n, state.residual);
+            runLayers(n, state, layer -> attention.forward(layer, sequence, state.attention, 0, n, start, span(layer, sequence)));
+            logits(first, n - first, state);
+        });
+        sequence.store().setLength(start + n);
+        return backend.read(state.logits, n - first);
     }
 
     /**
@@ -100,18 +114,28 @@ public final class Transformer {
             tokens[i] = rows.get(i).token();
             CachedAttention.setPositions(s, s.length(), i, state.attention);
         }
-        state.attention.uploadPositions(backend, n);
-        backend.embed(weights.tokenEmbedding(), tokens, 0, n, state.residual);
-        runLayers(n, state, layer -> {
-            for (int i = 0; i < n; i++) {
-                Sequence s = rows.get(i).sequence();
-                attention.forward(layer, s, state.attention, i, 1, s.length(), span(layer, s));
-            }
+        List<Sequence> sequences = new java.util.ArrayList<>(n);
+        List<Object> ropes = new java.util.ArrayList<>(n);
+        for (DecodeRow row : rows) {
+            sequences.add(row.sequence());
+            ropes.add(row.sequence().rope());
+        }
+        Object shape = n <= REPLAYED_ROWS ? new StepShape(state, sequences, ropes, n) : null;
+        backend.replay(shape, () -> {
+            state.attention.uploadPositions(backend, n);
+            backend.embed(weights.tokenEmbedding(), tokens, 0, n, state.residual);
+            runLayers(n, state, layer -> {
+                for (int i = 0; i < n; i++) {
+                    Sequence s = rows.get(i).sequence();
+                    attention.forward(layer, s, state.attention, i, 1, s.length(), span(layer, s));
+                }
+            });
+            logits(0, n, state);
         });
         for (DecodeRow row : rows) {
             row.sequence().store().setLength(row.sequence().length() + 1);
         }
-        return logits(0, n, state);
+        return backend.read(state.logits, n);
     }
 
     /** One layer's attention for the batch in {@code state}: from its queries, keys and values into its attention output. */
@@ -164,15 +188,14 @@ public final class Transformer {
         return config.attentionSpan(layer, sequence.scheme().replacesSlidingWindow());
     }
 
-    /** Logits of {@code rows} rows of the residual stream from row {@code first}, on the host. */
-    private float[] logits(int first, int rows, InferenceState state) {
+    /** Logits of {@code rows} rows of the residual stream from row {@code first}, into {@code state.logits}. */
+    private void logits(int first, int rows, InferenceState state) {
         backend.copyRows(state.residual, first, state.projected, 0, rows);
         norm(weights.outputNorm(), state.projected, state.normed, rows);
         linear(weights.output(), state.normed, state.logits, rows);
         if (config.finalLogitSoftCap() > 0) {
             backend.softCap(state.logits, rows, config.finalLogitSoftCap());
         }
-        return backend.read(state.logits, rows);
     }
 
     /** The feed-forward block from {@code state.normed} into {@code state.projected}. */

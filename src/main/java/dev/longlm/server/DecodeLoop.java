@@ -2,6 +2,7 @@ package dev.longlm.server;
 
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.BatchDecoder;
+import dev.longlm.generate.CachedTokens;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.Session;
 import dev.longlm.model.Model;
@@ -10,21 +11,28 @@ import dev.longlm.backend.Backend;
 import dev.longlm.backend.KvStore;
 import dev.longlm.tokenizer.Tokenizer;
 
-import java.util.ArrayDeque;
+import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * The one thread that runs forward passes. Each iteration it picks up newly admitted jobs, drops
- * cancelled ones (freeing their slots), processes one prompt chunk of one prompting job (round-robin,
- * so a long prompt delays the others' tokens by one chunk per step rather than stalling them), then
- * samples a token for every decoding job and decodes all those tokens in one batched forward pass —
- * the weights are read once per step whatever the number of active requests. Each slot keeps its KV
- * store between requests (allocated on first use, {@code storeCapacity} positions), so no request
- * allocates cache memory.
+ * The one thread that runs forward passes. Each iteration it runs queued slot tasks (save, restore),
+ * picks up newly admitted jobs, drops cancelled ones (freeing their slots), processes one prompt chunk
+ * of one prompting job (round-robin, so a long prompt delays the others' tokens by one chunk per step
+ * rather than stalling them), then samples a token for every decoding job and decodes all those tokens
+ * in one batched forward pass — the weights are read once per step whatever the number of active
+ * requests.
+ *
+ * <p>Each {@link Slot} keeps its KV store between requests, so a request allocates cache memory only when
+ * it needs more positions than its slot's store has held so far, and — with prompt caching — what the
+ * store holds: a new request goes to the free slot whose cached tokens share the longest prefix with its
+ * prompt (under the same position scheme and RoPE), and only the rest of its prompt is computed.
  */
 final class DecodeLoop implements Runnable {
+    /** Prompts needing at least this many chunks computed get progress lines in the log. */
+    private static final int PROGRESS_CHUNKS = 16;
+
     /** Prompt tokens per iteration: the backend's batch, big enough for its matrix kernels, small enough not to stall decoding. */
     private final int promptChunk;
 
@@ -33,29 +41,69 @@ final class DecodeLoop implements Runnable {
     private final Backend backend;
     private final SlotScheduler scheduler;
     private final BatchDecoder decoder;
-    private final int storeCapacity;
-    /** Stores of finished requests, ready for the next; at most one per slot ever exists. */
-    private final Deque<KvStore> idleStores = new ArrayDeque<>();
+    private final ServerOptions options;
+    private final ServerMetrics metrics;
+    private final PrintStream log;
+    private final List<Slot> slots = new ArrayList<>();
+    /** What {@code GET /slots} reads: replaced (never changed) by this thread after every change. */
+    private volatile List<Slot.SlotStatus> statuses;
     private final List<GenerationJob> active = new ArrayList<>();
     private int nextPrompt;
+    private long iteration;
 
-    DecodeLoop(Model model, Backend backend, SlotScheduler scheduler, int storeCapacity) {
+    DecodeLoop(Model model, Backend backend, SlotScheduler scheduler, ServerOptions options, ServerMetrics metrics, PrintStream log) {
         this.model = model;
         this.tokenizer = model.tokenizer();
         this.backend = backend;
         this.scheduler = scheduler;
-        this.storeCapacity = storeCapacity;
+        this.options = options;
+        this.metrics = metrics;
+        this.log = log;
         this.promptChunk = backend.promptBatch();
         this.decoder = new BatchDecoder(model, backend, scheduler.parallel());
+        for (int i = 0; i < scheduler.parallel(); i++) {
+            slots.add(new Slot(i));
+        }
+        publish();
     }
 
+    List<Slot.SlotStatus> statuses() {
+        return statuses;
+    }
+
+    /** The slots, for tasks that run on this thread ({@link SlotFiles}). */
+    List<Slot> slots() {
+        return slots;
+    }
+
+    /** Publishes the slots' state for other threads; called by this thread after each change. */
+    void publish() {
+        statuses = slots.stream().map(Slot::status).toList();
+    }
+
+    /**
+     * Runs until the scheduler closes. Whatever one job throws — an {@link OutOfMemoryError} for a
+     * cache too large, a bug — fails that job (or, escaping the job's own handling, the jobs of
+     * that iteration) and frees its slot; the loop itself goes on, since every other request
+     * depends on it.
+     */
     @Override
     public void run() {
-        try {
-            while (true) {
-                List<GenerationJob> fresh = scheduler.takeAdmitted(active.isEmpty());
-                if (scheduler.closed()) {
-                    break;
+        while (true) {
+            List<GenerationJob> fresh;
+            try {
+                fresh = scheduler.takeAdmitted(active.isEmpty());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (scheduler.closed()) {
+                break;
+            }
+            iteration++;
+            try {
+                for (Runnable task : scheduler.takeTasks()) {
+                    task.run(); // tasks catch their own failures and hand them to their caller
                 }
                 for (GenerationJob job : fresh) {
                     start(job);
@@ -69,12 +117,17 @@ final class DecodeLoop implements Runnable {
                 });
                 processPromptChunk();
                 decodeStep();
+            } catch (Throwable unexpected) {
+                for (GenerationJob job : List.copyOf(active)) {
+                    active.remove(job);
+                    fail(job, unexpected);
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            publish();
         }
-        for (GenerationJob job : active) {
-            job.post(new GenerationJob.Failed(new IllegalStateException("the server is shutting down")));
+        for (GenerationJob job : List.copyOf(active)) {
+            active.remove(job);
+            fail(job, new ApiException(503, "server_error", "shutting_down", "the server is shutting down; retry on another instance"));
         }
     }
 
@@ -83,17 +136,70 @@ final class DecodeLoop implements Runnable {
             scheduler.releaseSlot();
             return;
         }
+        Slot slot = slotFor(job);
         try {
-            KvStore store = idleStores.isEmpty()
-                    ? backend.kvStore(Session.shape(model.config(), storeCapacity, PositionScheme.PLAIN)) : idleStores.pop();
-            job.store = store;
-            job.session = new Session(model, backend, job.plan.method(), store, job.plan.capacity(), promptChunk);
-        } catch (RuntimeException e) {
+            GenerationService.Plan plan = job.plan;
+            boolean reuse = options.cachePrompt() && job.request.cachePrompt() && slot.store != null
+                    && slot.store.shape().capacity() >= plan.capacity();
+            int keep = reuse ? slot.cached.reusable(plan.schemeKey(), plan.promptTokens()) : 0;
+            if (slot.store == null || slot.store.shape().capacity() < plan.capacity()) {
+                if (slot.store != null) {
+                    slot.store.close(); // its memory goes before the larger one is claimed
+                    slot.store = null;
+                }
+                slot.cached = CachedTokens.EMPTY;
+                slot.store = backend.kvStore(Session.shape(model.config(), plan.capacity(), PositionScheme.PLAIN));
+            }
+            CachedTokens cached = slot.cached;
+            slot.cached = CachedTokens.EMPTY; // the request changes the store from here on
+            slot.job = job;
+            slot.method = plan.method().describe();
+            job.slot = slot;
+            job.session = new Session(model, backend, plan.method(), slot.store, plan.capacity(), promptChunk,
+                    new Session.StoreUse(cached, keep, options.cachePrompt()));
+            job.prompted = keep;
+            job.cachedTokens = keep;
+            job.promptStart = System.nanoTime();
+            metrics.promptStarted(plan.promptTokens().length, keep);
+        } catch (Throwable e) {
             fail(job, e);
             return;
         }
         active.add(job);
+        publish();
         job.post(new GenerationJob.Started());
+    }
+
+    /**
+     * The free slot for {@code job}: the one whose cache shares the longest reusable prefix with its
+     * prompt; without one, the least recently used free slot whose store is large enough, else the free
+     * slot with the largest store (to be replaced by a larger one), else an empty one.
+     */
+    private Slot slotFor(GenerationJob job) {
+        List<Slot> free = slots.stream().filter(s -> s.job == null).toList();
+        if (free.isEmpty()) {
+            throw new IllegalStateException("the scheduler admitted more jobs than there are slots");
+        }
+        GenerationService.Plan plan = job.plan;
+        Slot best = null;
+        int bestReuse = 0;
+        if (options.cachePrompt() && job.request.cachePrompt()) {
+            for (Slot s : free) {
+                int reuse = s.store != null && s.store.shape().capacity() >= plan.capacity()
+                        ? s.cached.reusable(plan.schemeKey(), plan.promptTokens()) : 0;
+                if (reuse > bestReuse) {
+                    best = s;
+                    bestReuse = reuse;
+                }
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        return free.stream().filter(s -> s.store != null && s.store.shape().capacity() >= plan.capacity())
+                .min(Comparator.comparingLong(s -> s.lastUsed))
+                .or(() -> free.stream().filter(s -> s.store != null).max(Comparator.comparingInt(s -> s.store.shape().capacity())))
+                .orElse(free.getFirst());
     }
 
     /** One chunk of the next prompting job's prompt; the last chunk's logits start its completion. */
@@ -106,17 +212,34 @@ final class DecodeLoop implements Runnable {
         int[] prompt = job.plan.promptTokens();
         int n = Math.min(promptChunk, prompt.length - job.prompted);
         try {
+            long started = System.nanoTime();
             float[] logits = job.session.append(prompt, job.prompted, n, null);
+            metrics.prefilled(n, System.nanoTime() - started);
             job.prompted += n;
+            logProgress(job, n);
             if (job.promptDone()) {
                 CompletionRequest request = job.request;
                 job.completion = new Completion(job.session, tokenizer, new Sampler(request.sampling(), tokenizer.vocabSize()),
                         logits, new Completion.Options(request.maxTokens(), job.plan.stop(), request.topLogprobs(),
                         job.plan.constraint()), null);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             active.remove(job);
             fail(job, e);
+        }
+    }
+
+    /** A line per quarter of a long prompt, and one at its end with the rate. */
+    private void logProgress(GenerationJob job, int n) {
+        int total = job.plan.promptTokens().length - job.cachedTokens;
+        if (total < PROGRESS_CHUNKS * promptChunk) {
+            return;
+        }
+        int done = job.prompted - job.cachedTokens;
+        if (4L * done / total != 4L * (done - n) / total || job.promptDone()) {
+            double seconds = (System.nanoTime() - job.promptStart) / 1e9;
+            log.printf(java.util.Locale.ROOT, "longlm serve: slot %d: prompt %d/%d tokens (%d%%, %d cached), %.0f tok/s%n", job.slot.id,
+                    done, total, 100L * done / total, job.cachedTokens, done / Math.max(seconds, 1e-9));
         }
     }
 
@@ -136,12 +259,14 @@ final class DecodeLoop implements Runnable {
                 if (step == null || completion.finishReason() != null) {
                     active.remove(job);
                     release(job);
+                    metrics.generated(completion.generatedTokens());
                     job.post(new GenerationJob.Finished(new GenerationService.Outcome(completion.text(),
-                            completion.finishReason(), false, job.plan.promptTokens().length, completion.generatedTokens())));
+                            completion.finishReason(), false, job.plan.promptTokens().length, completion.generatedTokens(),
+                            job.cachedTokens)));
                 } else {
                     rows.add(job);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 active.remove(job);
                 fail(job, e);
             }
@@ -152,11 +277,13 @@ final class DecodeLoop implements Runnable {
         List<Session> sessions = rows.stream().map(job -> job.session).toList();
         int[] tokens = rows.stream().mapToInt(job -> job.completion.uncommittedToken()).toArray();
         try {
+            long started = System.nanoTime();
             float[] logits = decoder.decode(sessions, tokens);
+            metrics.decoded(System.nanoTime() - started);
             for (int i = 0; i < rows.size(); i++) {
                 rows.get(i).completion.tokenDecoded(logits, decoder.logitsOffset(i));
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             for (GenerationJob job : rows) {
                 active.remove(job);
                 fail(job, e);
@@ -164,21 +291,29 @@ final class DecodeLoop implements Runnable {
         }
     }
 
-    /** Frees the job's slot and returns its store to the idle ones. */
+    /** Frees the job's slot; the slot keeps its store and, unless the job failed, what the store now holds. */
     private void release(GenerationJob job) {
+        release(job, true);
+    }
+
+    private void release(GenerationJob job, boolean keepCache) {
+        Slot slot = job.slot;
+        if (slot != null) {
+            slot.cached = keepCache && job.session != null ? job.session.cachedTokens() : CachedTokens.EMPTY;
+            slot.job = null;
+            slot.lastUsed = iteration;
+            job.slot = null;
+        }
         if (job.session != null) {
             job.session.close(); // its buffers; the store is the slot's and stays
         }
-        if (job.store != null) {
-            idleStores.push(job.store);
-            job.store = null;
-        }
         scheduler.releaseSlot();
+        publish(); // before the job's thread hears of its end: /slots then shows the slot free
     }
 
     /** Frees the job's slot before telling its thread, so a client that sees the answer sees the slot free. */
-    private void fail(GenerationJob job, RuntimeException error) {
-        release(job);
+    private void fail(GenerationJob job, Throwable error) {
+        release(job, false); // a forward pass may have stopped half-way: the store's contents are not to be trusted
         job.post(new GenerationJob.Failed(error));
     }
 }

@@ -27,8 +27,8 @@ final class GenerationJob {
     record Finished(GenerationService.Outcome outcome) implements Event {
     }
 
-    /** Processing threw; the slot is already free. */
-    record Failed(RuntimeException error) implements Event {
+    /** Processing threw (anything, an {@link OutOfMemoryError} included); the slot is already free. */
+    record Failed(Throwable error) implements Event {
     }
 
     final CompletionRequest request;
@@ -38,10 +38,14 @@ final class GenerationJob {
 
     // Touched only by the decode loop's thread.
     Session session;
-    /** The slot's KV store the session runs in, returned to the loop's idle stores when the job ends. */
-    dev.longlm.backend.KvStore store;
+    /** The slot the job runs in, from its start until it is released. */
+    Slot slot;
     /** Prompt tokens already in the session. */
     int prompted;
+    /** Prompt tokens the slot's cache supplied (not computed). */
+    int cachedTokens;
+    /** When the job's prompt started to be processed (System.nanoTime). */
+    long promptStart;
     /** Null while the prompt is being processed. */
     Completion completion;
 
@@ -56,6 +60,11 @@ final class GenerationJob {
 
     Event nextEvent() throws InterruptedException {
         return events.take();
+    }
+
+    /** The next event, or null when none came within {@code nanos}. */
+    Event nextEvent(long nanos) throws InterruptedException {
+        return events.poll(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void cancel() {

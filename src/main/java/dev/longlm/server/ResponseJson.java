@@ -22,13 +22,31 @@ final class ResponseJson {
                 .put("created", System.currentTimeMillis() / 1000).put("model", model);
     }
 
-    static ObjectNode usage(int prompt, int completion) {
-        return OpenAiServer.JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+    /** OpenAI's usage object; {@code cached} prompt tokens came from a slot's cache, as OpenAI reports its own. */
+    static ObjectNode usage(int prompt, int completion, int cached) {
+        ObjectNode usage = OpenAiServer.JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
+        return usage;
     }
 
     static String finishReason(Completion.FinishReason reason) {
         return reason == Completion.FinishReason.LENGTH ? "length" : "stop";
+    }
+
+    /** OpenAI's {@code tool_calls}: {@code [{id, type: "function", function: {name, arguments}}]}, with stream indexes when asked. */
+    static ArrayNode toolCalls(List<dev.longlm.chat.ToolCall> calls, boolean indexed) {
+        ArrayNode array = OpenAiServer.JSON.createArrayNode();
+        for (int i = 0; i < calls.size(); i++) {
+            dev.longlm.chat.ToolCall call = calls.get(i);
+            ObjectNode entry = array.addObject();
+            if (indexed) {
+                entry.put("index", i);
+            }
+            entry.put("id", call.id()).put("type", "function");
+            entry.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+        }
+        return array;
     }
 
     /** Chat format: {@code {"content": [{token, logprob, bytes, top_logprobs: [...]}]}}. */

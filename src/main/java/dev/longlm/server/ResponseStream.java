@@ -13,4 +13,10 @@ interface ResponseStream {
     boolean step(Completion.Step step);
 
     void finish(GenerationService.Outcome outcome) throws IOException;
+
+    /** Whether {@link #begin} has sent a status line (an error can then only end the body). */
+    boolean begun();
+
+    /** Ends a begun response with {@code error} in the body (streams: an error event, then {@code [DONE]}). */
+    void fail(ApiException error) throws IOException;
 }

@@ -20,8 +20,12 @@ public final class SlotScheduler {
     private final ArrayDeque<GenerationJob> waiting = new ArrayDeque<>();
     /** Jobs holding a slot that the decode loop has not picked up yet. */
     private final List<GenerationJob> admitted = new ArrayList<>();
+    /** Work for the decode loop's thread that is not a request (saving and restoring slots). */
+    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private int busy;
     private boolean closed;
+    /** Shutting down: running and waiting jobs go on, new ones are refused. */
+    private boolean refusing;
 
     public SlotScheduler(int parallel, int queueCapacity) {
         this.parallel = parallel;
@@ -32,8 +36,8 @@ public final class SlotScheduler {
     void submit(GenerationJob job) {
         lock.lock();
         try {
-            if (closed) {
-                throw new ApiException(503, "server_error", "server_busy", "the server is shutting down");
+            if (closed || refusing) {
+                throw new ApiException(503, "server_error", "shutting_down", "the server is shutting down; retry on another instance");
             }
             if (busy < parallel) {
                 busy++;
@@ -57,11 +61,37 @@ public final class SlotScheduler {
     List<GenerationJob> takeAdmitted(boolean wait) throws InterruptedException {
         lock.lock();
         try {
-            while (wait && admitted.isEmpty() && !closed) {
+            while (wait && admitted.isEmpty() && tasks.isEmpty() && !closed) {
                 admittedOrClosed.await();
             }
             List<GenerationJob> taken = List.copyOf(admitted);
             admitted.clear();
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues work for the decode loop's thread (which alone may touch the backend and the slots' stores). */
+    void submitTask(Runnable task) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new ApiException(503, "server_error", "shutting_down", "the server is shutting down");
+            }
+            tasks.add(task);
+            admittedOrClosed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The tasks queued since the last call. */
+    List<Runnable> takeTasks() {
+        lock.lock();
+        try {
+            List<Runnable> taken = List.copyOf(tasks);
+            tasks.clear();
             return taken;
         } finally {
             lock.unlock();
@@ -108,6 +138,16 @@ public final class SlotScheduler {
         lock.lock();
         try {
             return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses new jobs from now on; those admitted or waiting go on. */
+    void stopAdmitting() {
+        lock.lock();
+        try {
+            refusing = true;
         } finally {
             lock.unlock();
         }

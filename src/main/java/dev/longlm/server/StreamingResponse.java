@@ -16,12 +16,19 @@ final class StreamingResponse implements ResponseStream {
     private final String id;
     private OutputStream out;
     private boolean gone;
+    /** With tools: how calls are written; the text may become calls, so text that may start one is held back. */
+    private final dev.longlm.structured.ToolCallSyntax toolSyntax;
+    private final StringBuilder text = new StringBuilder();
+    /** Characters of {@link #text} sent as content deltas. */
+    private int sent;
 
-    StreamingResponse(HttpExchange exchange, CompletionRequest request, String model) {
+    /** @param toolSyntax how the reply's function calls are written; null when the request has no tools */
+    StreamingResponse(HttpExchange exchange, CompletionRequest request, String model, dev.longlm.structured.ToolCallSyntax toolSyntax) {
         this.exchange = exchange;
         this.request = request;
         this.model = model;
         this.id = ResponseJson.newId(request.chat());
+        this.toolSyntax = toolSyntax;
     }
 
     @Override
@@ -49,6 +56,9 @@ final class StreamingResponse implements ResponseStream {
         if (gone) {
             return false;
         }
+        if (toolSyntax != null) {
+            return toolStep(step.text());
+        }
         if (step.text().isEmpty() && step.chosen() == null) {
             return true;
         }
@@ -70,8 +80,83 @@ final class StreamingResponse implements ResponseStream {
         return !gone;
     }
 
+    /**
+     * Sends the text up to where function calls may begin (all of it while none may); what is held back
+     * is sent at the end, as calls or, if it parses as none, as text. A forced call holds back everything.
+     */
+    private boolean toolStep(String piece) {
+        text.append(piece);
+        int until = text.length();
+        if (request.toolChoice().forced()) {
+            until = 0;
+        } else {
+            for (int i = sent; i < text.length(); i++) {
+                if (toolSyntax.callsMayStartAt(text.toString(), i)) {
+                    until = i;
+                    break;
+                }
+            }
+        }
+        if (until > sent) {
+            ObjectNode chunk = chunk();
+            ObjectNode choice = chunk.withArray("choices").addObject().put("index", 0);
+            choice.putObject("delta").put("content", text.substring(sent, until));
+            choice.putNull("logprobs");
+            choice.putNull("finish_reason");
+            sent = until;
+            try {
+                send(chunk);
+            } catch (IOException e) {
+                gone = true;
+            }
+        }
+        return !gone;
+    }
+
+    /** The held-back end of a tool-enabled reply: its calls (one delta each), or its text; returns the finish reason. */
+    private String finishTools(GenerationService.Outcome outcome) throws IOException {
+        var reply = toolSyntax.parse(text.toString(), java.util.concurrent.ThreadLocalRandom.current());
+        if (reply.calls().isEmpty()) {
+            if (sent < text.length()) {
+                ObjectNode chunk = chunk();
+                ObjectNode choice = chunk.withArray("choices").addObject().put("index", 0);
+                choice.putObject("delta").put("content", text.substring(sent));
+                choice.putNull("logprobs");
+                choice.putNull("finish_reason");
+                send(chunk);
+            }
+            return ResponseJson.finishReason(outcome.finishReason());
+        }
+        var calls = ResponseJson.toolCalls(reply.calls(), true);
+        for (var call : calls) {
+            ObjectNode chunk = chunk();
+            ObjectNode choice = chunk.withArray("choices").addObject().put("index", 0);
+            choice.putObject("delta").putArray("tool_calls").add(call);
+            choice.putNull("logprobs");
+            choice.putNull("finish_reason");
+            send(chunk);
+        }
+        return "tool_calls";
+    }
+
+    @Override
+    public boolean begun() {
+        return out != null;
+    }
+
+    @Override
+    public void fail(ApiException error) throws IOException {
+        if (gone) {
+            return;
+        }
+        send(OpenAiServer.errorBody(error.type(), error.code(), error.getMessage()));
+        out.write(OpenAiServer.utf8("data: [DONE]\n\n"));
+        out.close();
+    }
+
     @Override
     public void finish(GenerationService.Outcome outcome) throws IOException {
+        String finishReason = toolSyntax != null ? finishTools(outcome) : ResponseJson.finishReason(outcome.finishReason());
         ObjectNode last = chunk();
         ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
         if (request.chat()) {
@@ -80,12 +165,12 @@ final class StreamingResponse implements ResponseStream {
             choice.put("text", "");
         }
         choice.putNull("logprobs");
-        choice.put("finish_reason", ResponseJson.finishReason(outcome.finishReason()));
+        choice.put("finish_reason", finishReason);
         send(last);
         if (request.includeUsage()) {
             ObjectNode usage = chunk();
             usage.putArray("choices");
-            usage.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens()));
+            usage.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens(), outcome.cachedTokens()));
             send(usage);
         }
         out.write(OpenAiServer.utf8("data: [DONE]\n\n"));
@@ -96,7 +181,7 @@ final class StreamingResponse implements ResponseStream {
         return ResponseJson.envelope(id, request.chat() ? "chat.completion.chunk" : "text_completion", model);
     }
 
-    private void send(ObjectNode chunk) throws IOException {
+    private void send(com.fasterxml.jackson.databind.JsonNode chunk) throws IOException {
         out.write(OpenAiServer.utf8("data: " + OpenAiServer.body(chunk) + "\n\n"));
         out.flush();
     }

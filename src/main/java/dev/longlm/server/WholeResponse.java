@@ -25,10 +25,14 @@ final class WholeResponse implements ResponseStream {
     private long lastWrite;
     private boolean gone;
 
-    WholeResponse(HttpExchange exchange, CompletionRequest request, String model) {
+    private final dev.longlm.structured.ToolCallSyntax toolSyntax;
+
+    /** @param toolSyntax how the reply's function calls are written; null when the request has no tools */
+    WholeResponse(HttpExchange exchange, CompletionRequest request, String model, dev.longlm.structured.ToolCallSyntax toolSyntax) {
         this.exchange = exchange;
         this.request = request;
         this.model = model;
+        this.toolSyntax = toolSyntax;
     }
 
     @Override
@@ -62,12 +66,37 @@ final class WholeResponse implements ResponseStream {
     }
 
     @Override
+    public boolean begun() {
+        return out != null;
+    }
+
+    /** The status line said 200 already; the body is the error object (after the heartbeat spaces, still valid JSON). */
+    @Override
+    public void fail(ApiException error) throws IOException {
+        if (gone) {
+            return;
+        }
+        out.write(OpenAiServer.utf8(OpenAiServer.body(OpenAiServer.errorBody(error.type(), error.code(), error.getMessage()))));
+        out.close();
+    }
+
+    @Override
     public void finish(GenerationService.Outcome outcome) throws IOException {
         ObjectNode body = ResponseJson.envelope(ResponseJson.newId(request.chat()),
                 request.chat() ? "chat.completion" : "text_completion", model);
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
+        String finishReason = ResponseJson.finishReason(outcome.finishReason());
         if (request.chat()) {
-            choice.putObject("message").put("role", "assistant").put("content", outcome.text()).putNull("refusal");
+            var reply = toolSyntax == null ? null : toolSyntax.parse(outcome.text(), java.util.concurrent.ThreadLocalRandom.current());
+            ObjectNode message = choice.putObject("message").put("role", "assistant");
+            if (reply != null && !reply.calls().isEmpty()) {
+                message.put("content", reply.content());
+                message.set("tool_calls", ResponseJson.toolCalls(reply.calls(), false));
+                finishReason = "tool_calls";
+            } else {
+                message.put("content", outcome.text());
+            }
+            message.putNull("refusal");
             if (request.topLogprobs() >= 0) {
                 choice.set("logprobs", ResponseJson.chatLogprobs(steps));
             } else {
@@ -81,8 +110,8 @@ final class WholeResponse implements ResponseStream {
                 choice.putNull("logprobs");
             }
         }
-        choice.put("finish_reason", ResponseJson.finishReason(outcome.finishReason()));
-        body.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens()));
+        choice.put("finish_reason", finishReason);
+        body.set("usage", ResponseJson.usage(outcome.promptTokens(), outcome.completionTokens(), outcome.cachedTokens()));
         out.write(OpenAiServer.utf8(OpenAiServer.body(body)));
         out.close();
     }

@@ -17,6 +17,19 @@ public final class JsonSchemaConstraints implements Function<JsonNode, TokenCons
         this.trie = TokenTrie.of(tokenizer);
     }
 
+    /**
+     * Whether some output the constraint accepts can be generated in {@code tokens} tokens: exactly
+     * the test generation makes before its first token, so a false here means an empty, unfinished output.
+     */
+    public boolean canFinishWithin(TokenConstraint constraint, int tokens) {
+        return tokens > 0 && constraint.fillAllowed(new boolean[trie.vocabSize()], tokens) > 0;
+    }
+
+    /** A fresh constraint for one generation under {@code grammar} (e.g. {@link JsonSchemaGrammar#compileFramed}). */
+    public TokenConstraint apply(Grammar grammar) {
+        return new GrammarConstraint(grammar, trie);
+    }
+
     /** A fresh constraint for one generation; an unsupported schema is an InputException. */
     @Override
     public TokenConstraint apply(JsonNode schema) {

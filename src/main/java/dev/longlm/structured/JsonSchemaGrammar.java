@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longlm.InputException;
+import dev.longlm.Printable;
 import dev.longlm.generate.constraint.Grammar.CharSet;
 import dev.longlm.generate.constraint.Grammar.Element;
 import dev.longlm.generate.constraint.Grammar.RuleRef;
@@ -34,11 +35,14 @@ public final class JsonSchemaGrammar {
     private static final Set<String> SUPPORTED = Set.of("type", "properties", "required", "items", "minItems", "maxItems",
             "minLength", "maxLength", "enum", "const", "anyOf", "oneOf", "$ref");
     private static final int MAX_EXPANDED_BOUND = 256;
+    /** Deepest nesting of schemas (and chains of $ref) compiled; far beyond any real schema, far below the stack's limit. */
+    static final int MAX_DEPTH = 128;
 
     private final Grammar.Builder builder = new Grammar.Builder();
     private final JsonNode rootSchema;
     private final Map<String, Integer> refs = new HashMap<>();
     private final Map<String, Integer> shared = new HashMap<>();
+    private int depth;
 
     private JsonSchemaGrammar(JsonNode rootSchema) {
         this.rootSchema = rootSchema;
@@ -47,11 +51,47 @@ public final class JsonSchemaGrammar {
     public static Grammar compile(JsonNode schema) {
         JsonSchemaGrammar compiler = new JsonSchemaGrammar(schema);
         int root = compiler.value(schema, "schema");
-        return compiler.builder.build(root);
+        try {
+            return compiler.builder.build(root);
+        } catch (IllegalArgumentException e) {
+            // Only $ref can make a rule refer to itself: a cycle that never reaches a value, or reaches
+            // itself before any character ({"anyOf": [{"$ref": "#"}, ...]}).
+            throw new InputException("schema: a $ref cycle " + (e.getMessage().contains("left-recursive")
+                    ? "refers back to itself before any character is written" : "has no finite instance (every path through it requires itself)")
+                    + "; break the cycle with an optional property or an alternative");
+        }
+    }
+
+    /**
+     * A grammar for documents the schema accepts written inside fixed text — a model's own tool-call
+     * syntax: {@code open}, a document, then {@code close}; and up to {@code maxRepeats} times in all, each
+     * further one after {@code separator}: {@code open D close (separator open D close)*}.
+     */
+    public static Grammar compileFramed(String open, JsonNode schema, String close, String separator, int maxRepeats) {
+        if (maxRepeats < 1) {
+            throw new IllegalArgumentException("at least one document, got " + maxRepeats);
+        }
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(schema);
+        int document = compiler.value(schema, "schema");
+        int rest = compiler.repeat(document, 1, maxRepeats, literal(close + separator + open), literal(close));
+        Element[] root = concat(literal(open), new Element[]{new RuleRef(rest)});
+        return compiler.builder.build(compiler.builder.rule(List.<Element[]>of(root)));
     }
 
     /** A rule deriving the values {@code schema} accepts. */
     private int value(JsonNode schema, String where) {
+        if (++depth > MAX_DEPTH) {
+            throw new InputException(Printable.escaped(where, Printable.MAX_SHOWN) + ": the schema nests more than " + MAX_DEPTH
+                    + " levels (or follows as many $refs); flatten it");
+        }
+        try {
+            return valueRule(schema, where);
+        } finally {
+            depth--;
+        }
+    }
+
+    private int valueRule(JsonNode schema, String where) {
         if (schema.isBoolean()) {
             if (!schema.asBoolean()) {
                 throw new InputException(where + ": the schema 'false' accepts nothing");
@@ -64,7 +104,7 @@ public final class JsonSchemaGrammar {
         for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!SUPPORTED.contains(key) && !ANNOTATIONS.contains(key)) {
-                throw new InputException(where + ": the keyword '" + key + "' is not supported for constrained decoding");
+                throw new InputException(where + ": the keyword " + Printable.quoted(key) + " is not supported for constrained decoding");
             }
         }
         if (schema.has("additionalProperties") && schema.get("additionalProperties").isObject()) {
@@ -123,28 +163,38 @@ public final class JsonSchemaGrammar {
             case "number" -> number();
             case "boolean" -> builder.rule(List.of(literal("true"), literal("false")));
             case "null" -> literalRule("null");
-            default -> throw new InputException(where + ": unknown type '" + type + "'");
+            default -> throw new InputException(where + ": unknown type " + Printable.quoted(type));
         };
     }
 
     private int object(JsonNode schema, String where) {
         JsonNode properties = schema.get("properties");
-        if (properties == null || properties.isEmpty()) {
-            return anyObject();
+        if (properties != null && !properties.isObject()) {
+            throw new InputException(where + ".properties must be an object");
         }
+        JsonNode requiredNode = schema.path("required");
+        if (!requiredNode.isMissingNode() && !requiredNode.isArray()) {
+            throw new InputException(where + ".required must be an array of property names");
+        }
+        // Checked before the no-properties case: generation only writes properties it has schemas
+        // for, so a required one without a schema could never appear in the output.
         Set<String> required = new HashSet<>();
-        for (JsonNode r : schema.path("required")) {
-            if (!properties.has(r.asText())) {
-                throw new InputException(where + ": required property '" + r.asText() + "' is not in properties");
+        for (JsonNode r : requiredNode) {
+            if (!r.isTextual() || properties == null || !properties.has(r.asText())) {
+                throw new InputException(where + ": required property " + Printable.quoted(r.asText())
+                        + " is not in properties; add a schema for it under 'properties'");
             }
             required.add(r.asText());
+        }
+        if (properties == null || properties.isEmpty()) {
+            return anyObject();
         }
         List<String> names = new ArrayList<>();
         List<Integer> members = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> p = it.next();
             names.add(p.getKey());
-            int valueRule = value(p.getValue(), where + ".properties." + p.getKey());
+            int valueRule = value(p.getValue(), where + ".properties." + Printable.escaped(p.getKey(), 40));
             Element[] key = literal(compact(JSON.getNodeFactory().textNode(p.getKey())) + ":");
             members.add(builder.rule(List.<Element[]>of(concat(key, new Element[]{new RuleRef(valueRule)}))));
         }
@@ -312,15 +362,15 @@ public final class JsonSchemaGrammar {
             return known;
         }
         if (!ref.startsWith("#/")) {
-            throw new InputException(where + ": only local $ref (#/...) is supported, got '" + ref + "'");
+            throw new InputException(where + ": only local $ref (#/...) is supported, got " + Printable.quoted(ref));
         }
         JsonNode target = rootSchema.at(ref.substring(1));
         if (target.isMissingNode()) {
-            throw new InputException(where + ": $ref '" + ref + "' points nowhere");
+            throw new InputException(where + ": $ref " + Printable.quoted(ref) + " points nowhere");
         }
         int rule = builder.declare();
         refs.put(ref, rule);
-        builder.define(rule, List.<Element[]>of(new Element[]{new RuleRef(value(target, ref))}));
+        builder.define(rule, List.<Element[]>of(new Element[]{new RuleRef(value(target, Printable.escaped(ref, 60)))}));
         return rule;
     }
 

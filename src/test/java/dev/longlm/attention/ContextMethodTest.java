@@ -88,6 +88,6 @@ class ContextMethodTest {
         assertThrows(InputException.class, () -> ContextMethod.linear(0.5));
         assertThrows(InputException.class, () -> ContextMethod.yarn(2, 32, 1));
         assertThrows(InputException.class, () -> ContextMethod.streaming(4, 0));
-        assertThrows(InputException.class, () -> ContextMethod.Kind.parse("rerope"));
+        assertThrows(InputException.class, () -> ContextMethod.Kind.parse("alibi"));
     }
 }

@@ -3,7 +3,8 @@ package dev.longlm.attention;
 /**
  * The textbook definition, kept deliberately slow and independent of the fused kernel: for every
  * (query p, key j) pair it rotates fresh copies of q and k to the positions the method prescribes,
- * builds the full row of scores, takes one softmax and sums the values — in double precision.
+ * builds the full row of scores, takes one softmax and sums the values — in double precision
+ * ({@link NaivePositionMatrixAttention}).
  */
 final class NaiveSelfExtendAttention {
     private NaiveSelfExtendAttention() {
@@ -23,38 +24,11 @@ final class NaiveSelfExtendAttention {
      */
     static double[] attend(float[] q, float[] k, float[] v, int n, int heads, int kvHeads, int headDim,
                            int rotaryDims, RopeLayout layout, double base, int groupSize, int window) {
-        double[] out = new double[n * heads * headDim];
-        int group = heads / kvHeads;
-        double scale = 1.0 / Math.sqrt(headDim);
-        for (int p = 0; p < n; p++) {
-            for (int h = 0; h < heads; h++) {
-                int kvh = h / group;
-                double[] scores = new double[p + 1];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j <= p; j++) {
-                    int[] pos = positions(p, j, groupSize, window);
-                    double[] qr = rotate(q, (p * heads + h) * headDim, headDim, rotaryDims, layout, base, pos[0]);
-                    double[] kr = rotate(k, (j * kvHeads + kvh) * headDim, headDim, rotaryDims, layout, base, pos[1]);
-                    double s = 0;
-                    for (int d = 0; d < headDim; d++) {
-                        s += qr[d] * kr[d];
-                    }
-                    scores[j] = s * scale;
-                    max = Math.max(max, scores[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j <= p; j++) {
-                    scores[j] = Math.exp(scores[j] - max);
-                    sum += scores[j];
-                }
-                for (int j = 0; j <= p; j++) {
-                    for (int d = 0; d < headDim; d++) {
-                        out[(p * heads + h) * headDim + d] += scores[j] / sum * v[(j * kvHeads + kvh) * headDim + d];
-                    }
-                }
-            }
-        }
-        return out;
+        double[][][] m = NaivePositionMatrixAttention.matrices(n, (p, j) -> {
+            int[] pos = positions(p, j, groupSize, window);
+            return new double[]{pos[0], pos[1]};
+        });
+        return NaivePositionMatrixAttention.attend(q, k, v, n, heads, kvHeads, headDim, rotaryDims, layout, base, m[0], m[1]);
     }
 
     /**
@@ -105,7 +79,7 @@ final class NaiveSelfExtendAttention {
     }
 
     /** RoPE written from its definition: pair i rotates by angle pos · base^(-2i/rotaryDims). */
-    static double[] rotate(float[] x, int offset, int headDim, int rotaryDims, RopeLayout layout, double base, int pos) {
+    static double[] rotate(float[] x, int offset, int headDim, int rotaryDims, RopeLayout layout, double base, double pos) {
         double[] r = new double[headDim];
         for (int d = 0; d < headDim; d++) {
             r[d] = x[offset + d];

@@ -5,7 +5,6 @@ import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
 import dev.longlm.backend.cpu.CpuBackend;
 import dev.longlm.backend.cpu.Parallel;
-import dev.longlm.model.AttentionRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static dev.longlm.attention.FusedAttentionRuns.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SelfExtendAttentionTest {
     private static final Parallel POOL = new Parallel(2);
     private static final CpuBackend CPU = CpuBackend.on(POOL);
-    private static final double BASE = 10000;
+    private static final double BASE = FusedAttentionRuns.BASE;
 
     @AfterAll
     static void closePool() {
@@ -143,18 +143,8 @@ class SelfExtendAttentionTest {
                 extended.allocatedBytes() + " > " + plain.allocatedBytes() + " + " + windowEntries);
     }
 
-    /** Runs the engine's attention path (RoPE, cache, fused kernel) over the raw inputs in chunks. */
     private static float[] fused(float[] q, float[] k, float[] v, int n, int heads, int kvHeads, int headDim,
                                  int rotaryDims, RopeLayout layout, PositionScheme scheme, int chunk) {
-        Rope rope = Rope.standard(headDim, rotaryDims, layout, BASE);
-        return AttentionRun.run(CPU, q, k, v, n, heads, kvHeads, headDim, rope, scheme, chunk, Integer.MAX_VALUE, 0f);
-    }
-
-    private static float[] random(Random rnd, int size) {
-        float[] a = new float[size];
-        for (int i = 0; i < size; i++) {
-            a[i] = (float) rnd.nextGaussian();
-        }
-        return a;
+        return FusedAttentionRuns.fused(CPU, q, k, v, n, heads, kvHeads, headDim, rotaryDims, layout, scheme, chunk);
     }
 }

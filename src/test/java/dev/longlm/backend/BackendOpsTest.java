@@ -1,7 +1,11 @@
 package dev.longlm.backend;
 
+import dev.longlm.attention.DualChunkAttention;
+import dev.longlm.attention.DualChunkReRopeAttentionTest;
+import dev.longlm.attention.LeakyReRope;
 import dev.longlm.attention.LlamaCppGroupedPositions;
 import dev.longlm.attention.PositionScheme;
+import dev.longlm.attention.ReRope;
 import dev.longlm.attention.Rope;
 import dev.longlm.attention.RopeLayout;
 import dev.longlm.attention.SelfExtend;
@@ -138,7 +142,13 @@ class BackendOpsTest {
                         absW += Math.abs(dequantized[r * cols + c]);
                         absWx += Math.abs((double) dequantized[r * cols + c] * x[i * cols + c]);
                     }
-                    double bound = (type == GgmlType.F32 ? 1e-5 * absWx : absW * amax / 200) + 1e-5;
+                    // Weights exact in a float type: the product must be the F32 one (a backend that rounds
+                    // the inputs must compensate, e.g. hi + lo halves); quantized weights may take rounded inputs.
+                    double bound = switch (type) {
+                        case F32, F16 -> 1e-5 * absWx;
+                        case BF16 -> 5e-5 * absWx;
+                        default -> absW * amax / 200;
+                    } + 1e-5;
                     assertClose(exact, y[i * rows + r], bound, type + " n=" + n + " row " + i + " output " + r);
                 }
             }
@@ -318,6 +328,20 @@ class BackendOpsTest {
                 (p, j) -> p - j < recent ? new double[]{p, j} : j < sinks ? new double[]{Math.min(p, sinks + recent - 1), j} : null);
     }
 
+    private static SchemeCase dca(int s, int w) {
+        return new SchemeCase("dca s" + s + " w" + w, new DualChunkAttention(s, w),
+                (p, j) -> DualChunkReRopeAttentionTest.dcaPaperPositions(p, j, s, w));
+    }
+
+    private static SchemeCase rerope(int w) {
+        return new SchemeCase("rerope w" + w, new ReRope(w), (p, j) -> DualChunkReRopeAttentionTest.reropePositions(p, j, w));
+    }
+
+    private static SchemeCase leakyRerope(int w, double k) {
+        return new SchemeCase("leaky-rerope w" + w + " k" + k, new LeakyReRope(w, k),
+                (p, j) -> DualChunkReRopeAttentionTest.leakyPositions(p, j, w, k));
+    }
+
     static Stream<Arguments> attentionCases() {
         // heads, kvHeads, headDim, rotary, layout, scheme, n, chunk, span, softCap
         List<Object[]> cases = List.of(
@@ -331,7 +355,16 @@ class BackendOpsTest {
                 new Object[]{4, 2, 16, 16, RopeLayout.NEOX, streaming(4, 37), 140, 29, Integer.MAX_VALUE, 0f},
                 new Object[]{4, 2, 16, 16, RopeLayout.ADJACENT_PAIRS, plain(), 90, 30, 17, 0f},
                 new Object[]{4, 2, 16, 16, RopeLayout.ADJACENT_PAIRS, plain(), 90, 90, Integer.MAX_VALUE, 2.5f},
-                new Object[]{8, 4, 16, 16, RopeLayout.NEOX, selfExtend(4, 32), 120, 1, 50, 1.5f});
+                new Object[]{8, 4, 16, 16, RopeLayout.NEOX, selfExtend(4, 32), 120, 1, 50, 1.5f},
+                // DCA (chunk sizes not multiples of a kernel tile, w = s once, a span and soft-cap), ReRoPE and
+                // Leaky ReRoPE (the sliding-window kind with other positions), at once, chunked and token by token
+                new Object[]{4, 2, 16, 16, RopeLayout.ADJACENT_PAIRS, dca(20, 8), 97, 97, Integer.MAX_VALUE, 0f},
+                new Object[]{8, 2, 16, 16, RopeLayout.NEOX, dca(16, 5), 70, 1, Integer.MAX_VALUE, 0f},
+                new Object[]{8, 1, 32, 32, RopeLayout.NEOX, dca(37, 37), 130, 41, Integer.MAX_VALUE, 0f},
+                new Object[]{4, 4, 64, 64, RopeLayout.ADJACENT_PAIRS, dca(100, 60), 300, 128, Integer.MAX_VALUE, 0f},
+                new Object[]{8, 4, 16, 16, RopeLayout.NEOX, dca(24, 10), 90, 30, 50, 1.5f},
+                new Object[]{4, 2, 16, 16, RopeLayout.ADJACENT_PAIRS, rerope(12), 100, 33, Integer.MAX_VALUE, 0f},
+                new Object[]{4, 2, 16, 8, RopeLayout.NEOX, leakyRerope(12, 2.5), 100, 1, Integer.MAX_VALUE, 0f});
         return TestBackends.available().stream().flatMap(b -> cases.stream().map(c -> {
             Object[] args = new Object[c.length + 1];
             args[0] = b;

@@ -43,7 +43,8 @@ final class GpuTestBackends {
             System.out.println("cross-backend tests: " + name + ": " + f32.describe());
             // F32 cache: CUDA-core attention in F32, tensor-core GEMMs with F16 inputs for prompts.
             // F16 cache: keys, values and queries rounded to F16 for the tensor cores (≈ 5e-4 relative).
-            return List.of(new TestBackends(name + "-f32kv", f32, 1e-4, 1e-4), new TestBackends(name + "-f16kv", f16, 5e-3, 2e-3));
+            // Whole models against llama.cpp's F32 cache: F16 storage alone moves log-probabilities by ~5e-3.
+            return List.of(new TestBackends(name + "-f32kv", f32, 1e-4, 1e-4), new TestBackends(name + "-f16kv", f16, 5e-3, 1e-2));
         } catch (InputException e) {
             if (f32 != null) {
                 f32.close();

@@ -88,6 +88,22 @@ class BadInputTest {
                 "maximum 448");
     }
 
+    @Test
+    void dcaAndReropeSettingsThatCannotHoldTheInput() throws IOException {
+        Path prompt = dir.resolve("long.txt");
+        Files.writeString(prompt, "The grass is green. ".repeat(200)); // about 1000 tokens on a model trained on 256
+        assertOneLineError(run("generate", "-f", prompt.toString(), "-n", "1", "--rope-method", "dca", "--chunk-size", "192",
+                "--local-window", "100"), "use --local-window 64 or less");
+        assertOneLineError(run("generate", "-n", "1", "--rope-method", "dca", "--chunk-size", "32", "--local-window", "64"),
+                "between 1 and the chunk size 32");
+        assertOneLineError(run("generate", "-f", prompt.toString(), "-n", "1", "--rope-method", "rerope", "--window", "300"),
+                "must be smaller than the trained context 256");
+        assertOneLineError(run("generate", "-f", prompt.toString(), "-n", "1", "--rope-method", "leaky-rerope", "--window", "64",
+                "--leak", "2"), "maximum 447 for leaky-rerope w64 k2");
+        assertOneLineError(run("generate", "-n", "1", "--rope-method", "dca", "--leak", "2"), "--leak applies to --rope-method leaky-rerope");
+        assertOneLineError(run("generate", "-n", "1", "--rope-method", "rerope", "--group-size", "4"), "--group-size applies to self-extend");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--temp=-1", "--top-p=0", "--bogus-flag", "-n=-7", "--threads=0", "--min-p=2"})
     void invalidGenerateFlags(String flag) {
@@ -100,7 +116,7 @@ class BadInputTest {
     void invalidSelfExtendSettings() {
         assertOneLineError(run("generate", "--group-size", "3", "--window", "64", "-n", "1"), "multiple of the group size");
         assertOneLineError(run("generate", "--group-size", "4", "-n", "1"), "--window");
-        assertOneLineError(run("generate", "--rope-method", "rerope", "-n", "1"), "unknown --rope-method");
+        assertOneLineError(run("generate", "--rope-method", "alibi", "-n", "1"), "unknown --rope-method");
     }
 
     @Test
@@ -125,6 +141,65 @@ class BadInputTest {
         Path f = dir.resolve("arch.gguf");
         Files.write(f, bytes);
         assertOneLineError(run("info", "-m", f.toString()), "unsupported architecture 'lxama'");
+    }
+
+    /** Issue 17, defect 2: the cache is estimated and refused before it is allocated, naming both sizes and the flags. */
+    @Test
+    void contextTooLargeForTheHeap() {
+        // 6 layers x 10,000,000 positions x 64 x 2 x 4 bytes = 30.5 GiB, over the tests' 6 GiB heap.
+        Outcome o = run("generate", "--ctx", "10000000", "--rope-method", "dynamic-ntk", "-n", "1");
+        assertOneLineError(o, String.format(java.util.Locale.ROOT, "KV cache %.1f MiB", 6.0 * 10_000_000 * 64 * 2 * 4 / (1 << 20)));
+        assertTrue(o.stderr().contains("the Java heap has") && o.stderr().contains("--ctx") && o.stderr().contains("-Xmx"), o.stderr());
+        // -n near 2^31 under an unbounded method: no int overflow, the same clear refusal.
+        assertOneLineError(run("generate", "-n", "2147483647", "--ctx", "10000000", "--rope-method", "streaming"), "KV cache");
+        assertOneLineError(run("chat", "--ctx", "10000000", "--rope-method", "dynamic-ntk"), "KV cache");
+    }
+
+    @Test
+    void corruptHyperParameterNamesItsKey() throws IOException {
+        Path f = dev.longlm.model.HostileMetadataAccess.withMetadata(dir, "llama.attention.head_count",
+                dev.longlm.gguf.GgufValue.uint32(0));
+        assertOneLineError(run("info", "-m", f.toString()), "'llama.attention.head_count' = 0");
+        assertOneLineError(run("generate", "-m", f.toString(), "-n", "1"), "'llama.attention.head_count' = 0");
+    }
+
+    @Test
+    void fifoAsModel() throws Exception {
+        Path fifo = dir.resolve("fifo.gguf");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
+        assertOneLineError(run("info", "-m", fifo.toString()), "not a regular file");
+    }
+
+    /** Issue 17, defect 6: schemas that cannot be generated are refused before generating, with exit 2. */
+    @Test
+    void schemasThatCannotBeGenerated() throws IOException {
+        Path cyclic = dir.resolve("cyclic.json");
+        Files.writeString(cyclic, "{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}");
+        assertOneLineError(run("generate", "--json-schema", cyclic.toString(), "-n", "8"), "$ref cycle");
+        Path undefined = dir.resolve("undefined.json");
+        Files.writeString(undefined, "{\"type\": \"object\", \"required\": [\"name\"]}");
+        assertOneLineError(run("generate", "--json-schema", undefined.toString(), "-n", "8"), "required property 'name'");
+        Path tooLong = dir.resolve("long.json");
+        Files.writeString(tooLong, "{\"type\": \"string\", \"minLength\": 100}");
+        assertOneLineError(run("generate", "--json-schema", tooLong.toString(), "-n", "8"), "fits in 8 tokens");
+    }
+
+    /** Issue 17, defect 10: a template that cannot render stops serve and chat at start-up (before binding a port). */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 2, unit = java.util.concurrent.TimeUnit.MINUTES,
+            threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // the old code served forever
+    void brokenChatTemplateIsRefusedAtStartUp() throws IOException {
+        Path unknownFilter = dir.resolve("filter.jinja");
+        Files.writeString(unknownFilter, "{% for m in messages %}{{ m.content | no_such_filter(3) }}{% endfor %}");
+        Path raises = dir.resolve("raises.jinja");
+        Files.writeString(raises, "{{ raise_exception('this template is broken') }}");
+        Path syntax = dir.resolve("syntax.jinja");
+        Files.writeString(syntax, "{% for m in messages %}{{ m.content }}");
+        for (Path template : new Path[]{unknownFilter, raises, syntax}) {
+            assertOneLineError(run("serve", "--port", "0", "--chat-template", template.toString()), "cannot render a one-message conversation");
+            assertOneLineError(run("chat", "--chat-template", template.toString()), "cannot render a one-message conversation");
+        }
     }
 
     private static int indexOf(byte[] haystack, byte[] needle, int from) {

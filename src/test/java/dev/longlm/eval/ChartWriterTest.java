@@ -23,7 +23,7 @@ class ChartWriterTest {
 
     @Test
     void lineChartIsAPng(@TempDir Path dir) throws Exception {
-        Path png = dir.resolve("sub/passkey.png");
+        Path png = dir.resolve("passkey.png"); // folders are not created for the user (issue 17, defect 9)
         ChartWriter.writeLineChart(new LineChartSpec("Passkey", "N", "accuracy", true, new double[]{0, 1.05}, List.of(
                 new Series("none", List.of(256.0, 512.0, 1024.0), List.of(1.0, 0.65, 0.2)),
                 new Series("self-extend G8 W64", List.of(256.0, 512.0, 1024.0, 2048.0), List.of(1.0, 1.0, 0.85, Double.NaN)))), png);

@@ -99,4 +99,75 @@ class GgufValidationTest {
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(dimsAt, 48);
         assertMentions(openFails("shape.gguf", bytes), "blk.0.ffn.weight", "48", "block size 32");
     }
+
+    /** A string array claiming 2^31 - 9 elements in a file of a few hundred bytes: refused before allocating. */
+    @Test
+    void hugeArrayLengthIsRefusedBeforeAllocation() throws IOException {
+        Path file = dir.resolve("array.gguf");
+        new GgufWriter()
+                .put("general.architecture", GgufValue.string("llama"))
+                .put("tokenizer.ggml.tokens", GgufValue.strings("a", "b"))
+                .write(file);
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int lengthAt = indexOf(bytes, "tokenizer.ggml.tokens") + "tokenizer.ggml.tokens".length() + 4 + 4; // type, element type
+        for (long n : new long[]{Integer.MAX_VALUE - 9L, Integer.MAX_VALUE + 1L, -1L, 40}) {
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(lengthAt, n);
+            assertMentions(openFails("array" + n + ".gguf", bytes), "array length", "tokenizer.ggml.tokens", "cannot fit");
+        }
+    }
+
+    @Test
+    void keyLongerThanTheSpecificationAllows() throws IOException {
+        byte[] bytes = valid.clone();
+        int lengthAt = indexOf("general.architecture") - 8;
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(lengthAt, 11_500_000L);
+        InputException e = openFails("longkey.gguf", bytes);
+        assertMentions(e, "metadata key", "11500000", "65535");
+    }
+
+    /** Bytes of the file shown in a message are escaped and cut: no terminal control sequence gets through. */
+    @Test
+    void controlCharactersInNamesAreEscapedAndCut() throws IOException {
+        Path file = dir.resolve("escape.gguf");
+        String hostile = "\u001b[2J\u001b]0;pwned\u0007" + "x".repeat(5000);
+        new GgufWriter().put(hostile, GgufValue.string("v")).write(file);
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int typeAt = indexOf(bytes, "xxxxx") + 5000;
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, 77);
+        InputException e = openFails("escape2.gguf", bytes);
+        assertMentions(e, "unknown value type 77", "\\x1b[2J", "more characters");
+        assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20), e.getMessage());
+        assertTrue(e.getMessage().length() < 400, e.getMessage());
+    }
+
+    @Test
+    void fifoIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = dir.resolve("model.gguf");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
+        InputException e = assertThrows(InputException.class, () -> GgufFile.open(fifo).close());
+        assertMentions(e, "not a regular file");
+    }
+
+    @Test
+    void tensorOffsetThatWouldWrapAround() throws IOException {
+        byte[] bytes = valid.clone();
+        int offsetAt = indexOf("blk.0.ffn.weight") + "blk.0.ffn.weight".length() + 4 + 16 + 4; // dims, shape, type
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(offsetAt, Long.MAX_VALUE - 31);
+        assertMentions(openFails("wrap.gguf", bytes), "blk.0.ffn.weight", "truncated");
+    }
+
+    private static int indexOf(byte[] haystack, String ascii) {
+        byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (haystack[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError(ascii + " not in file");
+    }
 }

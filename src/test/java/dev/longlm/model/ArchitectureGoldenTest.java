@@ -63,6 +63,12 @@ class ArchitectureGoldenTest {
         System.out.printf("%-24s max |Δ logprob| vs llama.cpp = %.2e%s%n", c.name(), worst,
                 backend.name().equals("cpu") ? "" : " (" + backend.name() + ")");
         double tolerance = Math.max(backend.logprobTolerance(), UNEXPLAINED.getOrDefault(c.name(), TOLERANCE));
+        if (!backend.name().equals("cpu") && c.spec().matrixType() != GgmlType.F32 && c.spec().matrixType() != GgmlType.F16) {
+            // Quantized weights: llama.cpp (like our CPU backend) rounds their inputs to 8-bit blocks, a GPU to
+            // F16 for its tensor cores; these random weights amplify that (see UNEXPLAINED). GpuModelTest checks
+            // every architecture in F16 against the CPU strictly.
+            tolerance = 0.3;
+        }
         assertTrue(worst <= tolerance, c.name() + ": max |Δ logprob| " + worst + " > " + tolerance);
     }
 

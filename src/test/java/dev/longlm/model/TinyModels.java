@@ -45,6 +45,10 @@ public final class TinyModels {
     /** A model: architecture, sizes, optional tensors, extra metadata, and the type of its matrices. */
     record Spec(String arch, int dim, int heads, int kvHeads, int headDim, int ffn, int ropeDims, Set<Feature> features,
                 Map<String, GgufValue> metadata, GgmlType matrixType) {
+        /** The same model with its matrices in {@code type}. */
+        Spec withMatrixType(GgmlType type) {
+            return new Spec(arch, dim, heads, kvHeads, headDim, ffn, ropeDims, features, metadata, type);
+        }
     }
 
     /** A golden case: a model file, the context size both engines use, and (Q4_K_M only) llama-quantize's types. */

@@ -48,9 +48,17 @@ class ServerBadInputTest {
             "n above one               | /v1/completions      | {\"prompt\": \"hi\", \"n\": 2}                            | 400 | invalid_value",
             "prompt over the limit     | /v1/completions      | {\"prompt\": \"hi\", \"max_tokens\": 5000}                | 400 | context_length_exceeded",
             "bad self_extend           | /v1/completions      | {\"prompt\": \"hi\", \"self_extend\": {\"group_size\": 4, \"window\": 6}} | 400 | invalid_value",
+            "bad context_method        | /v1/completions      | {\"prompt\": \"hi\", \"context_method\": {\"method\": \"dca\", \"chunk_size\": 32, \"local_window\": 64}} | 400 | invalid_value",
+            "context_method incomplete | /v1/completions      | {\"prompt\": \"hi\", \"context_method\": {\"method\": \"rerope\"}} | 400 | invalid_value",
+            "two context methods       | /v1/completions      | {\"prompt\": \"hi\", \"self_extend\": {\"group_size\": 4, \"window\": 8}, \"context_method\": {\"method\": \"rerope\", \"window\": 8}} | 400 | invalid_value",
             "unknown model             | /v1/completions      | {\"prompt\": \"hi\", \"model\": \"gpt-4o\"}               | 404 | model_not_found",
             "unsupported schema        | /v1/chat/completions | {\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"s\", \"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}} | 400 | invalid_schema",
             "unknown endpoint          | /v1/embeddings       | {}                                                        | 404 | not_found",
+            "cyclic $ref               | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}}}} | 400 | invalid_schema",
+            "left-recursive $ref       | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"$defs\": {\"a\": {\"anyOf\": [{\"$ref\": \"#/$defs/a\"}, {\"type\": \"null\"}]}}, \"$ref\": \"#/$defs/a\"}}}} | 400 | invalid_schema",
+            "required cycle            | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"$defs\": {\"n\": {\"type\": \"object\", \"properties\": {\"next\": {\"$ref\": \"#/$defs/n\"}}, \"required\": [\"next\"]}}, \"$ref\": \"#/$defs/n\"}}}} | 400 | invalid_schema",
+            "required undefined        | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"object\", \"required\": [\"name\"]}}}} | 400 | invalid_schema",
+            "schema over max_tokens    | /v1/completions      | {\"prompt\": \"x\", \"max_tokens\": 10, \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"minLength\": 200}}, \"required\": [\"a\"]}}}} | 400 | invalid_schema",
     })
     void badInputIsA4xxAndTheServerKeepsServing(String what, String path, String body, int status, String code) throws Exception {
         HttpResponse<String> response = server.post(path, body);
@@ -78,7 +86,7 @@ class ServerBadInputTest {
     void fullQueueAnswers503AndADisconnectFreesTheSlot() throws Exception {
         // One slot, no queue: a streaming request holds the slot while we read its first event.
         HttpRequest longRequest = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\", \"max_tokens\": 200, \"stream\": true}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\", \"max_tokens\": 200, \"stream\": true}")).header("Content-Type", "application/json")
                 .build();
         HttpResponse<InputStream> streaming = server.http.send(longRequest, HttpResponse.BodyHandlers.ofInputStream());
         InputStream body = streaming.body();
@@ -99,5 +107,17 @@ class ServerBadInputTest {
         }
         assertEquals(0, busy, "the slot was not freed after the client disconnected");
         assertEquals(200, server.post("/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 2}").statusCode());
+    }
+
+    /** Issue 17, defect 6: json_object must give a JSON object, not any JSON value (was: ints, strings, floats in 20 of 20 seeds). */
+    @Test
+    void jsonObjectGivesAnObjectForEverySeed() throws Exception {
+        for (int seed = 1; seed <= 20; seed++) {
+            HttpResponse<String> response = server.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Answer in JSON\"}],"
+                    + " \"max_tokens\": 24, \"seed\": " + seed + ", \"response_format\": {\"type\": \"json_object\"}}");
+            assertEquals(200, response.statusCode(), response.body());
+            String content = JSON.readTree(response.body()).at("/choices/0/message/content").asText();
+            assertTrue(JSON.readTree(content).isObject(), "seed " + seed + ": " + content);
+        }
     }
 }

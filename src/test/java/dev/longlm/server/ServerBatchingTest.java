@@ -2,6 +2,7 @@ package dev.longlm.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longlm.attention.ContextMethod;
+import dev.longlm.attention.Plain;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.Completion;
 import dev.longlm.generate.Sampler;
@@ -20,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * Requests decoded together in the batched loop — different prompt lengths, one of them under
- * Self-Extend and long enough to be read in several chunks while the others decode — each get the
+ * Requests decoded together in the batched loop — different prompt lengths, some of them under
+ * Self-Extend, DCA or Leaky ReRoPE and long enough to be read in several chunks while the others decode — each get the
  * greedy text that a lone {@link Session} with a {@link Completion} produces for them.
  */
 class ServerBatchingTest {
@@ -37,7 +38,9 @@ class ServerBatchingTest {
                 new Case("Once upon a time", ContextMethod.none()),
                 new Case("The little dog ran to the park and", ContextMethod.none()),
                 new Case("Tom had a red ball. ".repeat(60), ContextMethod.selfExtend(4, 32)),
-                new Case("Lily liked to", ContextMethod.none()));
+                new Case("Lily liked to", ContextMethod.none()),
+                new Case("Sam saw a big tree. ".repeat(50), ContextMethod.dualChunk(128, 64)),
+                new Case("Ann had a blue hat. ".repeat(50), ContextMethod.leakyRerope(32, 4)));
         try (TestServer server = new TestServer(4, 4, null);
              ExecutorService clients = Executors.newFixedThreadPool(cases.size())) {
             List<Future<String>> answers = new ArrayList<>();
@@ -46,6 +49,8 @@ class ServerBatchingTest {
                         "temperature", 0, "stream", true));
                 if (c.method() instanceof SelfExtend se) {
                     body.put("self_extend", Map.of("group_size", se.groupSize(), "window", se.window()));
+                } else if (!(c.method() instanceof Plain)) {
+                    body.put("context_method", c.method().settings()); // the keys of result files: method, chunk_size, …
                 }
                 answers.add(clients.submit(() -> streamedText(server.post("/v1/completions", JSON.writeValueAsString(body)).body())));
             }

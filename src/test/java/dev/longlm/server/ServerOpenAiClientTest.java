@@ -122,6 +122,84 @@ class ServerOpenAiClientTest {
         assertTrue(output.get("tags").size() <= 3);
     }
 
+    private static final Map<String, Object> WEATHER_PARAMETERS = Map.of("type", "object",
+            "properties", Map.of("location", Map.of("type", "string", "maxLength", 24),
+                    "unit", Map.of("enum", List.of("celsius", "fahrenheit"))),
+            "required", List.of("location", "unit"));
+
+    private static ChatCompletionCreateParams.Builder weatherQuestion() {
+        com.openai.models.FunctionParameters.Builder parameters = com.openai.models.FunctionParameters.builder();
+        WEATHER_PARAMETERS.forEach((k, v) -> parameters.putAdditionalProperty(k, JsonValue.from(v)));
+        return ChatCompletionCreateParams.builder().model(TestServer.MODEL_ID)
+                .addUserMessage("What is the weather in Paris?")
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_weather")
+                        .description("Get the current weather in a city").parameters(parameters.build()).build())
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_time").build())
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionNamedToolChoice.builder()
+                        .function(com.openai.models.chat.completions.ChatCompletionNamedToolChoice.Function.builder().name("get_weather").build())
+                        .build())
+                .maxCompletionTokens(150).temperature(1.0).seed(11L);
+    }
+
+    private static void assertValidWeatherArguments(String arguments) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        var validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(json.valueToTree(WEATHER_PARAMETERS));
+        assertEquals(java.util.Set.of(), validator.validate(json.readTree(arguments)), "arguments " + arguments);
+    }
+
+    @Test
+    void aForcedToolCallHasArgumentsValidForItsSchema() throws Exception {
+        ChatCompletion result = client.chat().completions().create(weatherQuestion().build());
+        var choice = result.choices().get(0);
+        assertEquals("tool_calls", choice.finishReason().asString());
+        var calls = choice.message().toolCalls().orElseThrow();
+        assertEquals(1, calls.size());
+        var call = calls.get(0).asFunction();
+        assertEquals("get_weather", call.function().name());
+        assertTrue(call.id().startsWith("call_"), call.id());
+        assertValidWeatherArguments(call.function().arguments());
+        assertTrue(choice.message().content().isEmpty(), "no text beside the call");
+
+        // Greedily (sampling at temperature 1 could flip where the CPU's float sums differ in the last bits
+        // between runs): the streamed call, one delta per call, has the whole response's arguments.
+        ChatCompletion greedy = client.chat().completions().create(weatherQuestion().temperature(0.0).build());
+        List<String> greedyArguments = greedy.choices().get(0).message().toolCalls().orElseThrow().stream()
+                .map(c -> c.asFunction().function().arguments()).toList();
+        for (String a : greedyArguments) {
+            assertValidWeatherArguments(a);
+        }
+        Map<Long, StringBuilder> streamed = new java.util.TreeMap<>();
+        String finish = null;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(weatherQuestion().temperature(0.0).build())) {
+            for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) stream.stream()::iterator) {
+                for (ChatCompletionChunk.Choice c : chunk.choices()) {
+                    c.delta().toolCalls().ifPresent(deltas -> deltas.forEach(d -> {
+                        assertEquals("get_weather", d.function().orElseThrow().name().orElseThrow());
+                        streamed.computeIfAbsent(d.index(), k -> new StringBuilder()).append(d.function().orElseThrow().arguments().orElse(""));
+                    }));
+                    if (c.finishReason().isPresent()) {
+                        finish = c.finishReason().get().asString();
+                    }
+                }
+            }
+        }
+        assertEquals("tool_calls", finish);
+        assertEquals(greedyArguments, streamed.values().stream().map(StringBuilder::toString).toList());
+
+        // The tool's result goes back through the template; the model then answers in text.
+        ChatCompletion answer = client.chat().completions().create(weatherQuestion()
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.NONE)
+                .addMessage(choice.message())
+                .addMessage(com.openai.models.chat.completions.ChatCompletionToolMessageParam.builder().toolCallId(call.id())
+                        .content("{\"temperature\": 21}").build())
+                .maxCompletionTokens(5).build());
+        assertTrue(answer.choices().get(0).message().toolCalls().isEmpty());
+        ChatCompletion without = client.chat().completions().create(weatherQuestion()
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.NONE).maxCompletionTokens(5).build());
+        assertTrue(answer.usage().orElseThrow().promptTokens() > without.usage().orElseThrow().promptTokens() + 20,
+                "the call and its result are in the prompt");
+    }
+
     @Test
     void apiKeyIsRequired() throws Exception {
         HttpResponse<String> response = server.http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/models")).GET().build(),

@@ -1,5 +1,6 @@
 package dev.longlm.server;
 
+import dev.longlm.attention.ContextMethod;
 import dev.longlm.chat.BuiltinTemplates;
 import dev.longlm.model.Model;
 import dev.longlm.structured.JsonSchemaConstraints;
@@ -25,11 +26,35 @@ final class TestServer implements AutoCloseable {
     final HttpClient http = HttpClient.newHttpClient();
 
     TestServer(int parallel, int queue, String apiKey) throws IOException {
+        this(parallel, queue, apiKey, 0, null);
+    }
+
+    /** @param contextLimit positions per request (0: 4 × the trained context); method: the server's fixed method or null */
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method) throws IOException {
+        this(parallel, queue, apiKey, contextLimit, method, java.util.List.of());
+    }
+
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins)
+            throws IOException {
+        this(parallel, queue, apiKey, contextLimit, method, corsOrigins, o -> o);
+    }
+
+    /** @param adjust changes the options (caching, slot files, timeout) */
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins,
+               java.util.function.UnaryOperator<ServerOptions> adjust) throws IOException {
+        this(parallel, queue, apiKey, contextLimit, method, corsOrigins, adjust, new PrintStream(PrintStream.nullOutputStream()));
+    }
+
+    /** @param log where the service reports (progress of long prompts, slot files) */
+    TestServer(int parallel, int queue, String apiKey, int contextLimit, ContextMethod method, java.util.List<String> corsOrigins,
+               java.util.function.UnaryOperator<ServerOptions> adjust, PrintStream log) throws IOException {
         model = Model.load(MODEL);
         backend = new CpuBackend(2);
-        ServerOptions options = new ServerOptions("127.0.0.1", 0, parallel, queue, 4 * model.config().contextLength(), null, apiKey, MODEL_ID);
+        int limit = contextLimit > 0 ? contextLimit : 4 * model.config().contextLength();
+        ServerOptions options = adjust.apply(new ServerOptions("127.0.0.1", 0, parallel, queue, limit, method, apiKey, MODEL_ID,
+                java.util.List.of(), corsOrigins));
         service = new GenerationService(model, BuiltinTemplates.named("plain", "<s>", "</s>"), backend, options,
-                new JsonSchemaConstraints(model.tokenizer()));
+                new JsonSchemaConstraints(model.tokenizer()), log);
         server = OpenAiServer.start(service, new PrintStream(PrintStream.nullOutputStream()));
     }
 

@@ -50,7 +50,7 @@ public record Bf16Matrix(MemorySegment data, int rows, int cols) implements RowD
             for (; c <= cols - lanes; c += lanes) {
                 acc = load(base + 2L * c).fma(FloatVector.fromArray(F, x, xOffset + c), acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorKernels.SUM.of(acc);
             for (; c < cols; c++) {
                 sum += HalfFloat.bf16ToF32(data.get(Layouts.SHORT, base + 2L * c)) * x[xOffset + c];
             }

@@ -9,10 +9,10 @@ import java.util.Arrays;
  * cache with an online softmax: keys are visited in tiles of {@link #TILE}, each query keeps a running
  * maximum, normaliser and weighted sum of values, so no score matrix is ever materialised.
  *
- * <p>Each key is scored once, with the rotation its distance calls for: far keys against the query
- * rotated to its far (grouped) position, near keys against the query at its true position. A tile
- * wholly inside or outside the window therefore takes one kind of score; the split between the two
- * keeps every tile on one side. The query heads that share a KV head are processed together, so each
+ * <p>Each key is scored once, with the rotation its range calls for ({@link KeyRanges}): far keys against
+ * the query rotated to its far (grouped, clipped, inter-chunk) position, successive-chunk keys against
+ * its successive-chunk position, near keys against its near (true or in-chunk) position. Every range is
+ * its own run of tiles, so a tile takes one kind of score. The query heads that share a KV head are processed together, so each
  * cached key and value is read once per KV head (grouped-query attention).
  */
 final class CpuAttention {
@@ -43,8 +43,9 @@ final class CpuAttention {
     }
 
     /** What one call attends: the batch rows, the store's layer and the scheme's ranges. */
-    private record Call(float[] queries, float[] farQueries, float[] trueKeys, int row, int start, CpuKvStore store,
-                        int layer, KeyRanges ranges, int span, float scale, float softCap, float[] out, int heads) {
+    private record Call(float[] queries, float[] farQueries, float[] successiveQueries, float[] trueKeys, int row, int start,
+                        CpuKvStore store, int layer, KeyRanges ranges, int span, float scale, float softCap, float[] out,
+                        int heads) {
     }
 
     /**
@@ -52,18 +53,20 @@ final class CpuAttention {
      * the query and output arrays) of one layer. The store must already hold keys (at their stored
      * positions) and values for positions up to {@code start+n-1}.
      *
-     * @param queries    queries rotated to their true positions, {@code heads·headDim} per row
+     * @param queries    queries rotated to their near positions, {@code heads·headDim} per row
      * @param farQueries queries rotated to their far positions (ignored for plain ranges)
+     * @param successiveQueries queries rotated to their successive-chunk positions (read only for chunked ranges)
      * @param trueKeys   this call's keys rotated to their true positions, {@code kvDim} per row from row
      *                   {@code row} (read only when the ranges take near keys from the ring); keys before
      *                   {@code start} come from the store's ring
      * @param span       keys farther than this are masked (sliding-window attention); {@code Integer.MAX_VALUE} for none
      * @param out        attention output, {@code heads·headDim} per row
      */
-    void attend(float[] queries, float[] farQueries, float[] trueKeys, int row, int n, int start, CpuKvStore store,
-                int layer, KeyRanges ranges, int span, float scale, float softCap, float[] out, int heads) {
+    void attend(float[] queries, float[] farQueries, float[] successiveQueries, float[] trueKeys, int row, int n, int start,
+                CpuKvStore store, int layer, KeyRanges ranges, int span, float scale, float softCap, float[] out, int heads) {
         int kvHeads = store.kvHeads();
-        Call call = new Call(queries, farQueries, trueKeys, row, start, store, layer, ranges, span, scale, softCap, out, heads);
+        Call call = new Call(queries, farQueries, successiveQueries, trueKeys, row, start, store, layer, ranges, span, scale,
+                softCap, out, heads);
         pool.forRange(n * kvHeads, (from, to) -> {
             Scratch s = scratch.get().ensure(heads / kvHeads);
             for (int item = from; item < to; item++) {
@@ -87,9 +90,12 @@ final class CpuAttention {
         if (ranges.plain()) {
             accumulate(firstKey, p + 1, false, i, kvHead, c.queries, c, s);
         } else {
-            // Far keys [firstKey, farEnd) take far-query scores, near keys [firstNear, p] true ones.
+            // Far keys [firstKey, farEnd) take far-query scores, successive keys [firstSuccessive, firstNear)
+            // (chunked ranges only; empty otherwise) successive-query ones, near keys [firstNear, p] near ones.
             int firstNear = ranges.firstNearKey(p, firstKey);
-            accumulate(firstKey, ranges.farKeyEnd(firstNear), false, i, kvHead, c.farQueries, c, s);
+            int firstSuccessive = ranges.firstSuccessiveKey(p, firstKey);
+            accumulate(firstKey, ranges.farKeyEnd(firstSuccessive), false, i, kvHead, c.farQueries, c, s);
+            accumulate(firstSuccessive, firstNear, false, i, kvHead, c.successiveQueries, c, s);
             accumulate(firstNear, p + 1, ranges.nearKeysFromRing(), i, kvHead, c.queries, c, s);
         }
         for (int g = 0; g < group; g++) {

@@ -5,6 +5,7 @@ import dev.longlm.attention.Rope;
 import dev.longlm.backend.Backend;
 import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
+import dev.longlm.backend.MemoryBudget;
 import dev.longlm.backend.Positions;
 import dev.longlm.backend.Tensor;
 import dev.longlm.backend.WeightSet;
@@ -21,24 +22,36 @@ import java.util.Map;
 public final class CpuBackend implements Backend {
     private final Parallel pool;
     private final boolean ownsPool;
+    /** Round cached keys and values to F16 (as a GPU's F16 cache stores them), to compare backends at equal storage. */
+    private final boolean f16Cache;
     private final CpuAttention attention;
     /** Each loaded weight's kernel, by the weight it was made from. */
     private final Map<TensorData, WeightMatrix> matrices = new IdentityHashMap<>();
 
     /** A backend on {@code threads} worker threads (the caller's thread is one of them). */
     public CpuBackend(int threads) {
-        this(new Parallel(threads), true);
+        this(new Parallel(threads), true, false);
     }
 
-    private CpuBackend(Parallel pool, boolean ownsPool) {
+    /**
+     * A backend whose KV stores round every key and value to F16 as they are stored (kept in floats: no
+     * memory is saved). It computes what a GPU's F16 cache computes, so the two can be compared at equal
+     * storage rounding.
+     */
+    public static CpuBackend withF16Cache(int threads) {
+        return new CpuBackend(new Parallel(threads), true, true);
+    }
+
+    private CpuBackend(Parallel pool, boolean ownsPool, boolean f16Cache) {
         this.pool = pool;
         this.ownsPool = ownsPool;
+        this.f16Cache = f16Cache;
         this.attention = new CpuAttention(pool);
     }
 
     /** A backend on a pool the caller keeps (and closes). */
     public static CpuBackend on(Parallel pool) {
-        return new CpuBackend(pool, false);
+        return new CpuBackend(pool, false, false);
     }
 
     public Parallel pool() {
@@ -54,6 +67,18 @@ public final class CpuBackend implements Backend {
     @Override
     public int promptBatch() {
         return 64;
+    }
+
+    @Override
+    public MemoryBudget memoryBudget() {
+        Runtime rt = Runtime.getRuntime();
+        return new MemoryBudget(rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()), "the Java heap",
+                "raise the heap with -Xmx (e.g. LONGLM_JAVA_OPTS=-Xmx16g ./longlm ...)", Float.BYTES, false);
+    }
+
+    @Override
+    public boolean holds(WeightSet weights) {
+        return true; // weights stay in the mapped file; only the small vectors are on the heap, already
     }
 
     @Override
@@ -93,7 +118,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public KvStore kvStore(KvShape shape) {
-        return new CpuKvStore(shape);
+        return new CpuKvStore(shape, f16Cache);
     }
 
     private static CpuTensor host(Tensor t) {
@@ -240,11 +265,31 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor trueKeys,
-                       int row, int n, int start, int span, float scale, float softCap, Tensor out) {
+    public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor successiveQueries,
+                       Tensor trueKeys, int row, int n, int start, int span, float scale, float softCap, Tensor out) {
         CpuTensor q = host(queries);
-        attention.attend(q.data(), host(farQueries).data(), host(trueKeys).data(), row, n, start, host(store), layer, ranges,
-                span, scale, softCap, host(out).data(), q.width() / host(store).headDim());
+        float[] batchKeys = host(trueKeys).data();
+        if (f16Cache && ranges.nearKeysFromRing()) {
+            // This call's own true-position keys as the F16 ring would hand them back.
+            batchKeys = batchKeys.clone();
+            for (int i = row * trueKeys.width(); i < (row + n) * trueKeys.width(); i++) {
+                batchKeys[i] = dev.longlm.tensor.HalfFloat.f16ToF32(dev.longlm.tensor.HalfFloat.f32ToF16(batchKeys[i]));
+            }
+        }
+        attention.attend(q.data(), host(farQueries).data(), host(successiveQueries).data(), batchKeys, row, n, start,
+                host(store), layer, ranges, span, scale, softCap, host(out).data(), q.width() / host(store).headDim());
+    }
+
+    @Override
+    public void readKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n,
+                       java.lang.foreign.MemorySegment host) {
+        host(store).copy(array, layer, first, n, host, true);
+    }
+
+    @Override
+    public void writeKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n,
+                        java.lang.foreign.MemorySegment host) {
+        host(store).copy(array, layer, first, n, host, false);
     }
 
     @Override

@@ -1,7 +1,15 @@
 package dev.longlm.backend.cpu;
 
+import dev.longlm.tensor.HalfFloat;
+
+import dev.longlm.backend.KvArray;
+import dev.longlm.backend.KvElement;
 import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Keys and values of one sequence on the heap, per layer. Layout: head-major,
@@ -19,8 +27,10 @@ final class CpuKvStore implements KvStore {
     private float[][] ring;
     private int ringSlots;
     private int length;
+    private final boolean f16;
 
-    CpuKvStore(KvShape shape) {
+    CpuKvStore(KvShape shape, boolean f16) {
+        this.f16 = f16;
         this.layers = shape.layers();
         this.kvHeads = shape.kvHeads();
         this.headDim = shape.headDim();
@@ -60,6 +70,11 @@ final class CpuKvStore implements KvStore {
         if (ringSlots != this.ringSlots) {
             allocateRing(ringSlots);
         }
+    }
+
+    @Override
+    public KvElement element() {
+        return f16 ? KvElement.F16 : KvElement.F32;
     }
 
     @Override
@@ -120,6 +135,16 @@ final class CpuKvStore implements KvStore {
     void put(float[] array, int position, float[] src, int srcOffset) {
         for (int h = 0; h < kvHeads; h++) {
             System.arraycopy(src, srcOffset + h * headDim, array, offset(h, position), headDim);
+            roundToF16(array, offset(h, position));
+        }
+    }
+
+    /** The head vector at {@code offset} as an F16 cache holds it, when this store emulates one. */
+    private void roundToF16(float[] array, int offset) {
+        if (f16) {
+            for (int d = offset; d < offset + headDim; d++) {
+                array[d] = HalfFloat.f16ToF32(HalfFloat.f32ToF16(array[d]));
+            }
         }
     }
 
@@ -128,6 +153,43 @@ final class CpuKvStore implements KvStore {
         int slot = position % ringSlots;
         for (int h = 0; h < kvHeads; h++) {
             System.arraycopy(src, srcOffset + h * headDim, ring[layer], ringOffset(h, slot), headDim);
+            roundToF16(ring[layer], ringOffset(h, slot));
+        }
+    }
+
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort F16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Copies rows {@code [first, first+n)} of {@code array} of {@code layer}, head-major, to or from
+     * {@code host} (see {@code Backend.readKv}); an F16 store's floats are F16 values, so they convert exactly.
+     */
+    void copy(KvArray kind, int layer, int first, int n, MemorySegment host, boolean toHost) {
+        int rows = kind == KvArray.RING ? ringSlots : capacity;
+        if (first < 0 || n < 0 || first + n > rows) {
+            throw new IllegalArgumentException("rows [" + first + ", " + (first + n) + ") of a " + kind + " array of " + rows);
+        }
+        float[] array = kind == KvArray.KEYS ? keys[layer] : kind == KvArray.VALUES ? values[layer] : ring[layer];
+        long elementBytes = element().bytes();
+        for (int h = 0; h < kvHeads; h++) {
+            int from = kind == KvArray.RING ? ringOffset(h, first) : offset(h, first);
+            long at = (long) h * n * headDim * elementBytes;
+            int count = n * headDim;
+            if (!f16) {
+                if (toHost) {
+                    MemorySegment.copy(array, from, host, F32_LE, at, count);
+                } else {
+                    MemorySegment.copy(host, F32_LE, at, array, from, count);
+                }
+            } else {
+                for (int i = 0; i < count; i++) {
+                    if (toHost) {
+                        host.set(F16_LE, at + 2L * i, HalfFloat.f32ToF16(array[from + i]));
+                    } else {
+                        array[from + i] = HalfFloat.f16ToF32(host.get(F16_LE, at + 2L * i));
+                    }
+                }
+            }
         }
     }
 }

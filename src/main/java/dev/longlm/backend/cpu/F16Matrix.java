@@ -54,7 +54,7 @@ public record F16Matrix(MemorySegment data, int rows, int cols) implements RowDe
             for (; c <= cols - lanes; c += lanes) {
                 acc = load(base + 2L * c).fma(FloatVector.fromArray(F, x, xOffset + c), acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorKernels.SUM.of(acc);
             for (; c < cols; c++) {
                 sum += Layouts.f16(data, base + 2L * c) * x[xOffset + c];
             }

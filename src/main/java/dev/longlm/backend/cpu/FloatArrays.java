@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 /** Vectorised element-wise operations on slices of float arrays (activations, heads, caches). */
 public final class FloatArrays {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Lane sums in a fixed order, never {@code reduceLanes} (see {@link LaneSum}): results must not change with the JIT tier. */
+    private static final LaneSum SUM = LaneSum.of(S);
 
     private FloatArrays() {
     }
@@ -17,7 +19,7 @@ public final class FloatArrays {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = SUM.of(acc);
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }
@@ -57,10 +59,10 @@ public final class FloatArrays {
                 acc2 = FloatVector.fromArray(S, a, aOffset + 2 * aStride + i).fma(vb, acc2);
                 acc3 = FloatVector.fromArray(S, a, aOffset + 3 * aStride + i).fma(vb, acc3);
             }
-            out[outOffset] = acc0.reduceLanes(VectorOperators.ADD);
-            out[outOffset + outStride] = acc1.reduceLanes(VectorOperators.ADD);
-            out[outOffset + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
-            out[outOffset + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+            out[outOffset] = SUM.of(acc0);
+            out[outOffset + outStride] = SUM.of(acc1);
+            out[outOffset + 2 * outStride] = SUM.of(acc2);
+            out[outOffset + 3 * outStride] = SUM.of(acc3);
             return;
         }
         for (int k = 0; k < count; k++) {
@@ -122,10 +124,10 @@ public final class FloatArrays {
                 FloatVector s1 = a13.fma(b3v, a12.fma(b2v, a11.fma(b1v, a10.fma(b0v, FloatVector.zero(S)))));
                 FloatVector s2 = a23.fma(b3v, a22.fma(b2v, a21.fma(b1v, a20.fma(b0v, FloatVector.zero(S)))));
                 FloatVector s3 = a33.fma(b3v, a32.fma(b2v, a31.fma(b1v, a30.fma(b0v, FloatVector.zero(S)))));
-                out[outOffset + r] = s0.reduceLanes(VectorOperators.ADD);
-                out[outOffset + outStride + r] = s1.reduceLanes(VectorOperators.ADD);
-                out[outOffset + 2 * outStride + r] = s2.reduceLanes(VectorOperators.ADD);
-                out[outOffset + 3 * outStride + r] = s3.reduceLanes(VectorOperators.ADD);
+                out[outOffset + r] = SUM.of(s0);
+                out[outOffset + outStride + r] = SUM.of(s1);
+                out[outOffset + 2 * outStride + r] = SUM.of(s2);
+                out[outOffset + 3 * outStride + r] = SUM.of(s3);
             }
             return;
         }
@@ -195,8 +197,9 @@ public final class FloatArrays {
 
     /**
      * {@code a[i] = exp(a[i] - shift)} over the slice, returning the sum of the new values (the
-     * exponentials of a softmax). Vectorised: the exponential is the Vector API's, which is not
-     * bit-identical to {@link Math#exp} (a few ulp of float), and the sum is taken lane by lane.
+     * exponentials of a softmax). The exponential is {@link Exponential}'s (within 1 ulp of
+     * {@link Math#exp}, and the same bits in every JIT tier, unlike the Vector API's); the sum is taken
+     * lane by lane over the vector part, then its lanes in {@link LaneSum}'s order, then the tail in order.
      */
     public static float expShiftSum(float[] a, int offset, int n, float shift) {
         int i = 0;
@@ -205,21 +208,25 @@ public final class FloatArrays {
             FloatVector vShift = FloatVector.broadcast(S, shift);
             FloatVector vSum = FloatVector.zero(S);
             for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-                FloatVector w = FloatVector.fromArray(S, a, offset + i).sub(vShift).lanewise(VectorOperators.EXP);
+                FloatVector w = Exponential.of(FloatVector.fromArray(S, a, offset + i).sub(vShift));
                 vSum = vSum.add(w);
                 w.intoArray(a, offset + i);
             }
-            sum = vSum.reduceLanes(VectorOperators.ADD);
+            sum = SUM.of(vSum);
         }
         for (; i < n; i++) {
-            float w = (float) Math.exp(a[offset + i] - shift);
+            float w = Exponential.of(a[offset + i] - shift);
             sum += w;
             a[offset + i] = w;
         }
         return sum;
     }
 
-    /** The largest of {@code a[offset … offset+n)}, {@code -∞} for none; equal to a loop of {@link Math#max}. */
+    /**
+     * The largest of {@code a[offset … offset+n)}, {@code -∞} for none; equal to a loop of
+     * {@link Math#max}. Unlike a sum, a maximum does not depend on the order it is taken in, so
+     * {@code reduceLanes(MAX)} gives the same bits in every JIT tier.
+     */
     public static float max(float[] a, int offset, int n) {
         int i = 0;
         float m = Float.NEGATIVE_INFINITY;

@@ -4,8 +4,9 @@ import dev.longlm.tensor.HalfFloat;
 
 /**
  * GELU (tanh approximation, what Gemma and Phi-2 were trained with), evaluated as llama.cpp's CPU
- * backend does: the input rounded to f16 and the result read from a table of f16 values, with
- * inputs beyond ±10 passed through. The rounding (≈5e-4 relative) is far below the weights'
+ * backend does: the input rounded to f16 and the result read from a table of f16 values, except
+ * that inputs of 10 or more are returned unchanged and inputs of −10 or less give 0 (GELU differs
+ * from those by less than 1e-21 there). The rounding (≈5e-4 relative) is far below the weights'
  * quantization error, and following it keeps logits equal to llama.cpp's; the table also makes
  * the activation a single load.
  */

@@ -6,8 +6,14 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed pool of {@code threads} workers (the calling thread is one of them) that split a range of
- * work items. Workers are started once and wait between jobs, so a decode step creates no tasks
- * and allocates nothing.
+ * work items. Workers are started once and wait between jobs, so a job creates no threads or task
+ * objects: the job's description lives in this pool's fields and products reuse one task. What a
+ * job allocates is the caller's {@link RangeTask} if it makes one per call (a capturing lambda), and
+ * whatever the kernels allocate ({@link RowScratch} grows once per thread and then is reused).
+ *
+ * <p>Items are split into chunks of a size that depends only on the item count and the thread count,
+ * and the kernels compute each output from its own row (or item) alone, so which thread takes which
+ * chunk never changes a result.
  */
 public final class Parallel implements AutoCloseable {
     /** Work over the item range {@code [start, end)}. */
@@ -16,23 +22,28 @@ public final class Parallel implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private record Job(RangeTask task, int items, int chunk) {
-    }
-
     /** How long waiting threads spin before parking: longer than the gap between a decode step's products. */
     private static final long SPIN_NANOS = 200_000;
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicReference<Job> current = new AtomicReference<>();
+    // The current job: written by the caller before it advances generation (a volatile write),
+    // read by each worker after it sees the new generation.
+    private RangeTask task;
+    private int items;
+    private int chunk;
+    private int chunks;
     private final AtomicInteger nextChunk = new AtomicInteger();
     private final AtomicInteger pending = new AtomicInteger();
     private volatile long generation;
     private volatile boolean closed;
     private volatile Thread caller;
-    private volatile Throwable failure;
+    /** The first exception a task of the current job threw; later ones are dropped. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     /** Rounded inputs of the current product; guarded by this pool's monitor. */
     private final QuantizedActivations activations = new QuantizedActivations();
+    /** The current product's task, reused for every product; guarded by this pool's monitor. */
+    private final Product product = new Product();
 
     public Parallel(int threads) {
         if (threads < 1) {
@@ -49,7 +60,11 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code task} over {@code [0, items)} split into chunks across all threads; returns when all are done. */
+    /**
+     * Runs {@code task} over {@code [0, items)} split into chunks across all threads; returns when all
+     * are done. If tasks throw, the first exception is rethrown here once every thread has stopped,
+     * and the chunks not yet started are skipped.
+     */
     public void forRange(int items, RangeTask task) {
         if (items <= 0) {
             return;
@@ -58,18 +73,20 @@ public final class Parallel implements AutoCloseable {
             task.run(0, items);
             return;
         }
-        int chunk = Math.max(1, (items + threads * 4 - 1) / (threads * 4));
         synchronized (this) {
-            failure = null;
+            this.task = task;
+            this.items = items;
+            this.chunk = Math.ceilDiv(items, threads * 4);
+            this.chunks = Math.ceilDiv(items, chunk);
+            failure.set(null);
             nextChunk.set(0);
             pending.set(workers.length);
-            current.set(new Job(task, items, chunk));
             caller = Thread.currentThread();
             generation++;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
-            work(current.get());
+            work();
             // The last chunks finish within microseconds of each other: spin briefly, then sleep until unparked.
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (pending.get() > 0) {
@@ -79,12 +96,14 @@ public final class Parallel implements AutoCloseable {
                     LockSupport.parkNanos(50_000);
                 }
             }
-            current.set(null);
-            Throwable t = failure;
+            this.task = null;
+            Throwable t = failure.getAndSet(null);
             if (t instanceof RuntimeException re) {
                 throw re;
             } else if (t instanceof Error e) {
                 throw e;
+            } else if (t != null) {
+                throw new IllegalStateException(t);
             }
         }
     }
@@ -93,18 +112,15 @@ public final class Parallel implements AutoCloseable {
      * Multiplies a matrix by a vector over all rows, split across the pool. Inputs of quantized
      * weights are first rounded as llama.cpp's CPU backend rounds them (see {@link ActivationFormat}).
      */
-    public void matvec(WeightMatrix w, float[] x, int xOffset, float[] out, int outOffset) {
+    public synchronized void matvec(WeightMatrix w, float[] x, int xOffset, float[] out, int outOffset) {
         ActivationFormat format = ActivationFormat.forWeights(w.type());
         if (format == ActivationFormat.F32) {
-            forRange(w.rows(), (s, e) -> w.matvec(x, xOffset, out, outOffset, s, e));
+            runProduct(w, x, xOffset, null, 0, out, outOffset);
             return;
         }
-        synchronized (this) {
-            activations.quantize(format, x, xOffset, 1, w.cols());
-            w.prepare(activations);
-            QuantizedActivations rounded = activations;
-            forRange(w.rows(), (s, e) -> w.matvec(rounded, out, outOffset, s, e));
-        }
+        activations.quantize(format, x, xOffset, 1, w.cols());
+        w.prepare(activations);
+        runProduct(w, null, 0, activations, 0, out, outOffset);
     }
 
     public void matvec(WeightMatrix w, float[] x, float[] out) {
@@ -112,36 +128,78 @@ public final class Parallel implements AutoCloseable {
     }
 
     /** Batched matrix product over {@code n} input vectors (see {@link WeightMatrix#matmul}), inputs rounded as in {@link #matvec}. */
-    public void matmul(WeightMatrix w, float[] x, int n, float[] out) {
+    public synchronized void matmul(WeightMatrix w, float[] x, int n, float[] out) {
         if (n == 1) {
             matvec(w, x, 0, out, 0);
             return;
         }
         ActivationFormat format = ActivationFormat.forWeights(w.type());
         if (format == ActivationFormat.F32) {
-            forRange(w.rows(), (s, e) -> w.matmul(x, n, out, s, e));
+            runProduct(w, x, 0, null, n, out, 0);
             return;
         }
-        synchronized (this) {
-            activations.quantize(format, x, 0, n, w.cols());
-            float[] rounded = activations.values();
-            forRange(w.rows(), (s, e) -> w.matmul(rounded, n, out, s, e));
+        activations.quantize(format, x, 0, n, w.cols());
+        runProduct(w, activations.values(), 0, null, n, out, 0);
+    }
+
+    private void runProduct(WeightMatrix w, float[] x, int xOffset, QuantizedActivations rounded, int n, float[] out,
+                            int outOffset) {
+        product.w = w;
+        product.x = x;
+        product.xOffset = xOffset;
+        product.rounded = rounded;
+        product.n = n;
+        product.out = out;
+        product.outOffset = outOffset;
+        try {
+            forRange(w.rows(), product);
+        } finally {
+            product.w = null;
+            product.x = null;
+            product.rounded = null;
+            product.out = null;
         }
     }
 
-    private void work(Job job) {
+    /**
+     * One weight product over a row range: a batched {@code matmul} of {@code n} float inputs when
+     * {@code n > 0}, else a {@code matvec} of the rounded inputs if there are any, else of {@code x}.
+     */
+    private static final class Product implements RangeTask {
+        private WeightMatrix w;
+        private float[] x;
+        private int xOffset;
+        private QuantizedActivations rounded;
+        private int n;
+        private float[] out;
+        private int outOffset;
+
+        @Override
+        public void run(int start, int end) {
+            if (n > 0) {
+                w.matmul(x, n, out, start, end);
+            } else if (rounded != null) {
+                w.matvec(rounded, out, outOffset, start, end);
+            } else {
+                w.matvec(x, xOffset, out, outOffset, start, end);
+            }
+        }
+    }
+
+    /** Takes chunks of the current job until none are left (or a task has failed). */
+    private void work() {
+        RangeTask job = task;
+        int jobItems = items;
+        int jobChunk = chunk;
+        int jobChunks = chunks;
         try {
-            while (true) {
-                int c = nextChunk.getAndIncrement();
-                int start = c * job.chunk();
-                if (start >= job.items()) {
-                    return;
-                }
-                job.task().run(start, Math.min(job.items(), start + job.chunk()));
+            for (int c = nextChunk.getAndIncrement(); c < jobChunks; c = nextChunk.getAndIncrement()) {
+                int start = c * jobChunk; // c < chunks = ⌈items / chunk⌉, so start < items: no overflow
+                job.run(start, start + Math.min(jobChunk, jobItems - start));
             }
         } catch (Throwable t) {
-            failure = t;
-            nextChunk.set(Integer.MAX_VALUE / 2);
+            failure.compareAndSet(null, t);
+            nextChunk.set(jobChunks); // the other threads stop at their next chunk
         }
     }
 
@@ -150,10 +208,9 @@ public final class Parallel implements AutoCloseable {
         long idleSince = System.nanoTime();
         while (!closed) {
             long g = generation;
-            Job job = current.get();
-            if (g != seen && job != null) {
+            if (g != seen) {
                 seen = g;
-                work(job);
+                work();
                 pending.decrementAndGet();
                 idleSince = System.nanoTime();
                 Thread c = caller;

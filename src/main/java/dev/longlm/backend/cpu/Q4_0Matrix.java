@@ -107,7 +107,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                 }
                 acc = blockSum.fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc);
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = VectorKernels.SUM.of(acc);
         }
     }
 
@@ -153,7 +153,7 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                 // one accumulator: alternating two through a branch made C2 box the vectors (3× slower)
                 acc = IntegerKernels.pairSums(sum).fma(d.mul(da.mul(TWO_112)), acc);
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = IntegerKernels.SUM.of(acc);
         }
     }
 

@@ -101,11 +101,12 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
         }
         int blocks = cols / 256;
         int lanes = F.length();
-        float[] xSums = VectorKernels.groupSums(x, xOffset, cols);
-        // The super-block's eight scales and mins, decoded once before its vector loop so that
-        // the loop holds only vector work.
-        float[] scales = new float[8];
-        float[] mins = new float[8];
+        RowScratch scratch = RowScratch.ofThread();
+        float[] xSums = scratch.groupSums(cols / 32);
+        VectorKernels.groupSums(x, xOffset, cols, xSums);
+        // The super-block's eight scales (0-7) and mins (8-15), decoded once before its vector loop
+        // so that the loop holds only vector work.
+        float[] scalesAndMins = scratch.blockScalesAndMins();
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F);
@@ -116,8 +117,8 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                 long low = data.get(Layouts.LONG, block + 4);
                 int high = data.get(Layouts.INT, block + 12);
                 for (int k = 0; k < 8; k++) {
-                    scales[k] = d * KQuantScales.scale(low, high, k);
-                    mins[k] = dmin * KQuantScales.min(low, high, k);
+                    scalesAndMins[k] = d * KQuantScales.scale(low, high, k);
+                    scalesAndMins[8 + k] = dmin * KQuantScales.min(low, high, k);
                 }
                 for (int j = 0; j < 4; j++) {
                     long qs = block + 16 + 32L * j;
@@ -130,13 +131,18 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                         hi = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0))
                                 .fma(FloatVector.fromArray(F, x, xo + 32 + l), hi);
                     }
-                    acc = lo.fma(FloatVector.broadcast(F, scales[2 * j]), acc);
-                    acc = hi.fma(FloatVector.broadcast(F, scales[2 * j + 1]), acc);
-                    minTerm += mins[2 * j] * xSums[8 * b + 2 * j] + mins[2 * j + 1] * xSums[8 * b + 2 * j + 1];
+                    acc = lo.fma(FloatVector.broadcast(F, scalesAndMins[2 * j]), acc);
+                    acc = hi.fma(FloatVector.broadcast(F, scalesAndMins[2 * j + 1]), acc);
+                    minTerm += scalesAndMins[8 + 2 * j] * xSums[8 * b + 2 * j] + scalesAndMins[8 + 2 * j + 1] * xSums[8 * b + 2 * j + 1];
                 }
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
+            out[outOffset + r] = VectorKernels.SUM.of(acc) - minTerm;
         }
+    }
+
+    @Override
+    public LevelPlanes levelPlanes() {
+        return PLANES;
     }
 
     /**
@@ -145,11 +151,6 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
      * nibbles is two 64-value chunks (four sub-blocks); the 6-bit scales and mins are unpacked with
      * ggml's 32-bit masks rather than one branchy lookup per sub-block.
      */
-    @Override
-    public LevelPlanes levelPlanes() {
-        return PLANES;
-    }
-
     @Override
     public void integerMatvec(QuantizedActivations x, float[] out, int outOffset, int rowStart, int rowEnd) {
         integerMatvec(x.planes(PLANES), x.scales(), x.sums32(), out, outOffset, rowStart, rowEnd);
@@ -193,7 +194,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     acc = highSums.fma(FloatVector.broadcast(f16, d * KQuantScales.unpacked(scales, sb + 1)).blend(d * KQuantScales.unpacked(scales, sb + 3), IntegerKernels.UPPER_HALF), acc);
                 }
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
+            out[outOffset + r] = IntegerKernels.SUM.of(acc) - minTerm;
         }
     }
 }

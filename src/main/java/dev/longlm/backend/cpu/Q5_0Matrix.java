@@ -107,7 +107,7 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                         .convert(VectorOperators.I2F, 0); // IntegerKernels.pairSums, written out
                 acc = products.fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = IntegerKernels.SUM.of(acc);
         }
     }
 }

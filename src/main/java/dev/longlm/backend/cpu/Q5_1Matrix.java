@@ -128,7 +128,7 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements Inte
                 acc = products.fma(d.mul(da.rearrange(EXPAND4)), acc);
                 minAcc = levelSums.fma(m.mul(da), minAcc);
             }
-            out[outOffset + r] = acc.add(minAcc).reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = IntegerKernels.SUM.of(acc.add(minAcc));
         }
     }
 

@@ -107,7 +107,8 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Inte
         }
         int blocks = cols / 256;
         int lanes = F.length();
-        float[] xSums = VectorKernels.groupSums(x, xOffset, cols);
+        float[] xSums = RowScratch.ofThread().groupSums(cols / 32);
+        VectorKernels.groupSums(x, xOffset, cols, xSums);
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F);
@@ -137,7 +138,7 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                             + dmin * KQuantScales.min(data, block + 4, 2 * j + 1) * xSums[8 * b + 2 * j + 1];
                 }
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
+            out[outOffset + r] = VectorKernels.SUM.of(acc) - minTerm;
         }
     }
 
@@ -201,7 +202,7 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     acc = highF.fma(FloatVector.broadcast(IF, d * (int) ((scales >>> (8 * sb + 8)) & 0xFF)).blend(d * (int) ((scales >>> (8 * sb + 24)) & 0xFF), IntegerKernels.UPPER_HALF), acc);
                 }
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - minTerm;
+            out[outOffset + r] = IntegerKernels.SUM.of(acc) - minTerm;
         }
     }
 }

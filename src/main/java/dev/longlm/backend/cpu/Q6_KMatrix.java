@@ -178,7 +178,7 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     }
                 }
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = VectorKernels.SUM.of(acc);
         }
     }
 
@@ -229,7 +229,7 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     scales = scales.rearrange(NEXT_PASS);
                 }
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD) - 32 * offset.reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = IntegerKernels.SUM.of(acc) - 32 * IntegerKernels.SUM.of(offset);
         }
     }
 }

@@ -94,7 +94,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Inte
             if (b < blocks) {
                 acc0 = blockDot(block, x, xOffset + b * 32, lanes).fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc0);
             }
-            out[outOffset + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = VectorKernels.SUM.of(acc0.add(acc1));
         }
     }
 
@@ -148,7 +148,7 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                 // two products of 127·127 per lane: pairs reach 64516, past pairSums' 2^15
                 acc = IntegerKernels.widePairSums(sum).fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
             }
-            out[outOffset + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOffset + r] = IntegerKernels.SUM.of(acc);
         }
     }
 

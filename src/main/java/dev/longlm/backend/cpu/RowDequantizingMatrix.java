@@ -13,7 +13,7 @@ interface RowDequantizingMatrix extends WeightMatrix {
     @Override
     default void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         int cols = cols();
-        float[] row = RowScratch.row(cols);
+        float[] row = RowScratch.ofThread().row(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             dequantizeRow(r, row, 0);
             out[outOffset + r] = VectorKernels.dot(row, 0, x, xOffset, cols);
@@ -30,7 +30,7 @@ interface RowDequantizingMatrix extends WeightMatrix {
         int cols = cols();
         int rows = rows();
         int inputTile = inputTile(cols);
-        float[] tile = new float[ROW_TILE * cols];
+        float[] tile = RowScratch.ofThread().tile(ROW_TILE * cols);
         for (int i0 = 0; i0 < n; i0 += inputTile) {
             int i1 = Math.min(n, i0 + inputTile);
             for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_TILE) {

@@ -19,24 +19,26 @@ final class VectorKernels {
     static final boolean FUSED = F.length() == 8 || F.length() == 16;
     /** Byte vectors with as many lanes as {@link #F} (null where {@link #FUSED} is false). */
     static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
+    /** Sums the lanes of an {@link #F} vector in a fixed order (never {@code reduceLanes}: see {@link LaneSum}). */
+    static final LaneSum SUM = LaneSum.of(F);
 
     private VectorKernels() {
     }
 
-    /** {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}. */
+    /**
+     * {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}: one chain of lane-wise FMAs, the lanes
+     * summed by {@link #SUM}, then the scalar tail. Each of {@link #dot4x2}'s products takes exactly
+     * these operations, so a tiled matmul gives the same bits whichever rows and inputs share a tile
+     * (and so for any thread count, which moves the tiles' edges).
+     */
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(F);
         int step = F.length();
         int i = 0;
-        for (int bound = n - 2 * step; i <= bound; i += 2 * step) {
-            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
-            acc1 = FloatVector.fromArray(F, a, aOff + i + step).fma(FloatVector.fromArray(F, b, bOff + i + step), acc1);
-        }
         for (int bound = n - step; i <= bound; i += step) {
-            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = SUM.of(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -58,7 +60,7 @@ final class VectorKernels {
         for (int bound = n - step; i <= bound; i += step) {
             acc0 = FloatVector.fromMemorySegment(F, seg, byteOff + 4L * i, le).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = SUM.of(acc0.add(acc1));
         for (; i < n; i++) {
             sum += seg.get(F32Matrix.F32, byteOff + 4L * i) * b[bOff + i];
         }
@@ -75,29 +77,30 @@ final class VectorKernels {
         return ByteVector.fromMemorySegment(B, seg, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Sums of each 32-value group of {@code x[xOff …xOff + n]}, for kernels that fold a per-group min. */
-    static float[] groupSums(float[] x, int xOff, int n) {
-        float[] sums = new float[n / 32];
-        for (int g = 0; g < sums.length; g++) {
+    /**
+     * Writes the sum of each 32-value group of {@code x[xOff …xOff + n]} to {@code sums[0 … n/32)},
+     * for kernels that fold a per-group min.
+     */
+    static void groupSums(float[] x, int xOff, int n, float[] sums) {
+        for (int g = 0; g < n / 32; g++) {
             FloatVector acc = FloatVector.zero(F);
             int i = 0;
             for (; i <= 32 - F.length(); i += F.length()) {
                 acc = acc.add(FloatVector.fromArray(F, x, xOff + 32 * g + i));
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = SUM.of(acc);
             for (; i < 32; i++) {
                 s += x[xOff + 32 * g + i];
             }
             sums[g] = s;
         }
-        return sums;
     }
 
     /**
      * The 4 × 2 dot products of four consecutive rows {@code w[wOff + k·n …]} with two vectors
      * {@code x[x0 …]} and {@code x[x1 …]}: each weight load feeds two FMAs and each x load four.
      * Row k's product with the first vector goes to {@code out[out0 + k]}, with the second to
-     * {@code out[out1 + k]}.
+     * {@code out[out1 + k]}; each is bit-identical to {@link #dot} of that row and vector.
      */
     static void dot4x2(float[] w, int wOff, float[] x, int x0, int x1, int n, float[] out, int out0, int out1) {
         FloatVector a0 = FloatVector.zero(F);
@@ -126,14 +129,14 @@ final class VectorKernels {
             a3 = w3.fma(xa, a3);
             b3 = w3.fma(xb, b3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        float t0 = b0.reduceLanes(VectorOperators.ADD);
-        float t1 = b1.reduceLanes(VectorOperators.ADD);
-        float t2 = b2.reduceLanes(VectorOperators.ADD);
-        float t3 = b3.reduceLanes(VectorOperators.ADD);
+        float s0 = SUM.of(a0);
+        float s1 = SUM.of(a1);
+        float s2 = SUM.of(a2);
+        float s3 = SUM.of(a3);
+        float t0 = SUM.of(b0);
+        float t1 = SUM.of(b1);
+        float t2 = SUM.of(b2);
+        float t3 = SUM.of(b3);
         for (; i < n; i++) {
             float xa = x[x0 + i];
             float xb = x[x1 + i];

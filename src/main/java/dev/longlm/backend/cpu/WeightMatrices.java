@@ -45,10 +45,6 @@ public final class WeightMatrices {
         return IntegerKernels.ENABLED ? "int16x32" : "float";
     }
 
-    public static boolean isSupported(GgmlType type) {
-        return SUPPORTED.contains(type);
-    }
-
     /** A 2-D tensor of a GGUF file as a matrix ({@code shape[0]} columns, the rest rows). */
     public static WeightMatrix of(GgufFile file, GgufTensorInfo info) {
         return of(info.type(), file.data(info), Math.toIntExact(info.rows()), info.cols());

@@ -27,10 +27,12 @@ final class AttentionLaunch {
     private final int multiprocessors;
     private final int maxSharedBytes;
     private final Set<String> sharedMemorySet = new HashSet<>();
+    private final StepGraphs graphs;
     private DeviceMemory workspace;
 
-    AttentionLaunch(CudaDevice device, CudaKernels kernels) {
+    AttentionLaunch(CudaDevice device, CudaKernels kernels, StepGraphs graphs) {
         this.device = device;
+        this.graphs = graphs;
         this.kernels = kernels;
         this.multiprocessors = device.info().multiprocessors();
         this.maxSharedBytes = device.info().maxSharedMemoryPerBlockOptin();
@@ -59,8 +61,9 @@ final class AttentionLaunch {
         return new Shape("attention_simt_" + precision.suffix(), SIMT_ROWS, 128, SIMT_KEY_TILE, 0);
     }
 
-    void attend(CudaKvStore kv, int layer, KeyRanges ranges, CudaTensor queries, CudaTensor farQueries, CudaTensor trueKeys,
-                int row, int n, int start, int span, float scale, float softCap, CudaTensor out) {
+    void attend(CudaKvStore kv, int layer, KeyRanges ranges, CudaTensor queries, CudaTensor farQueries,
+                CudaTensor successiveQueries, CudaTensor trueKeys, int row, int n, int start, int span, float scale, float softCap,
+                CudaTensor out) {
         KvShape s = kv.shape();
         int headDim = s.headDim();
         int heads = queries.width() / headDim;
@@ -75,21 +78,26 @@ final class AttentionLaunch {
         int splits = splits(rowBlocks * s.kvHeads(), start + n, shape.keyTile());
         long workspaceAddress = 0;
         if (splits > 1) {
-            workspaceAddress = workspace((long) splits * n * heads * (headDim + 2) * Float.BYTES).address();
+            // Room for the most splits a call of this size can take, so that a decoding step's graph keeps its workspace.
+            long most = (long) Math.max(splits, rows <= DECODE_ROWS ? MAX_SPLITS : splits) * n * heads * (headDim + 2) * Float.BYTES;
+            workspaceAddress = workspace(most).address();
         }
-        if (shape.sharedBytes() > 48 * 1024 && sharedMemorySet.add(shape.kernel())) {
+        if (shape.sharedBytes() > 48 * 1024 && !sharedMemorySet.contains(shape.kernel())) {
+            graphs.refuse("setting a kernel attribute");
+            sharedMemorySet.add(shape.kernel());
             kernels.function(shape.kernel()).setMaxDynamicSharedMemory(shape.sharedBytes());
         }
         KernelLauncher k = kernels.get(shape.kernel());
-        k.args().pointer(queries.row(row)).pointer(farQueries.row(row)).pointer(kv.keys(layer)).pointer(kv.values(layer))
-                .i64(s.capacity()).pointer(kv.ring(layer)).i32(kv.ringSlots()).pointer(trueKeys.row(row)).pointer(out.row(row))
-                .pointer(workspaceAddress).i32(n).i32(start).i32(heads).i32(s.kvHeads()).i32(headDim).i32(ranges.window())
-                .i32(ranges.farKeyLimit()).i32(ranges.nearKeysFromRing() ? 1 : 0).i32(span).f32(scale).f32(softCap).i32(splits);
-        k.launch(rowBlocks, splits, s.kvHeads(), shape.threads(), 1, 1, shape.sharedBytes());
+        k.args().pointer(queries.row(row)).pointer(farQueries.row(row)).pointer(successiveQueries.row(row))
+                .pointer(kv.keys(layer)).pointer(kv.values(layer)).i64(s.capacity()).pointer(kv.ring(layer)).i32(kv.ringSlots())
+                .pointer(trueKeys.row(row)).pointer(out.row(row)).pointer(workspaceAddress).i32(n).i32(start).i32(heads)
+                .i32(s.kvHeads()).i32(headDim).i32(ranges.window()).i32(ranges.farKeyLimit())
+                .i32(ranges.nearKeysFromRing() ? 1 : 0).i32(ranges.chunk()).i32(span).f32(scale).f32(softCap).i32(splits);
+        graphs.launch(k, rowBlocks, splits, s.kvHeads(), shape.threads(), 1, 1, shape.sharedBytes());
         if (splits > 1) {
             KernelLauncher combine = kernels.get("attention_combine");
             combine.args().pointer(workspaceAddress).pointer(out.row(row)).i32(n).i32(heads).i32(headDim).i32(splits);
-            combine.launch(n * heads, 128, 0);
+            graphs.launch(combine, n * heads, 1, 1, 128, 1, 1, 0);
         }
     }
 
@@ -106,6 +114,7 @@ final class AttentionLaunch {
 
     private DeviceMemory workspace(long bytes) {
         if (workspace == null || workspace.bytes() < bytes) {
+            graphs.refuse("growing the split-KV workspace");
             if (workspace != null) {
                 device.synchronize();
                 device.free(workspace);

@@ -53,6 +53,7 @@ public final class CudaBackend implements Backend {
     private final CudaKernels kernels;
     private final KvPrecision kvPrecision;
     private final AttentionLaunch attention;
+    private final StepGraphs graphs;
     private final Map<TensorData, DeviceMatrix> matrices = new IdentityHashMap<>();
     private final Map<float[], DeviceMemory> vectors = new IdentityHashMap<>();
     /** RoPE inverse frequencies by their values (sequences create equal Ropes; dynamic NTK new ones per batch). */
@@ -67,6 +68,7 @@ public final class CudaBackend implements Backend {
     private final Queue<DeviceMemory> unreachable = new ConcurrentLinkedQueue<>();
     private final Cleaner cleaner = Cleaner.create();
     private DeviceMemory tokens;
+    private PinnedHostBuffer tokenStaging;
     private DeviceMemory deltas;
     private DeviceMemory halfWeights;
     private DeviceMemory halfInputs;
@@ -98,7 +100,8 @@ public final class CudaBackend implements Backend {
                     + "; the CUDA backend needs 8.0 (Ampere) or newer; use --device cpu");
         }
         this.kernels = new CudaKernels(device);
-        this.attention = new AttentionLaunch(device, kernels);
+        this.graphs = new StepGraphs(device, !"false".equals(System.getProperty("longlm.cuda.graphs")));
+        this.attention = new AttentionLaunch(device, kernels, graphs);
         this.hostStaging = staging.allocate(1 << 20, 16);
     }
 
@@ -146,13 +149,16 @@ public final class CudaBackend implements Backend {
             device.bindToCurrentThread();
             boundThread = t;
         }
-        for (DeviceMemory m; (m = unreachable.poll()) != null; ) {
-            device.free(m);
+        if (!graphs.recording()) {
+            for (DeviceMemory m; (m = unreachable.poll()) != null; ) {
+                device.free(m);
+            }
         }
     }
 
     /** Allocates device memory; a full GPU first gets back the memory of buffers that were dropped unclosed. */
     private DeviceMemory allocate(String what, long bytes) {
+        graphs.refuse("allocating " + what);
         try {
             return device.allocate(what, bytes);
         } catch (CudaOutOfMemoryException e) {
@@ -185,6 +191,17 @@ public final class CudaBackend implements Backend {
     @Override
     public int promptBatch() {
         return 512;
+    }
+
+    @Override
+    public dev.longlm.backend.MemoryBudget memoryBudget() {
+        return new dev.longlm.backend.MemoryBudget(device.memory().free(), "GPU " + device.info().ordinal() + " ("
+                + device.info().name() + ")", "use a smaller model, --kv-type f16, or --device cpu", kvPrecision.bytes(), true);
+    }
+
+    @Override
+    public boolean holds(WeightSet weights) {
+        return matrices.keySet().containsAll(weights.matrices()) && vectors.keySet().containsAll(weights.vectors());
     }
 
     // ---- weights ----
@@ -271,15 +288,23 @@ public final class CudaBackend implements Backend {
         return tensor;
     }
 
-    /** Positions kept on the host and copied to a device array of doubles at {@link #upload(Positions, int)}. */
+    /**
+     * Positions kept on the host and copied to a device array of doubles at {@link #upload(Positions, int)}.
+     * Steps run as they are copy through pageable staging (the driver takes the bytes before the call
+     * returns, so a prefill's next chunk may overwrite them while the first is still queued); a captured or
+     * replayed step copies from a pinned mirror, which its graph reads at launch. The host writes the
+     * mirror only between steps that each ended reading their logits, so no copy from it is in flight.
+     */
     private static final class DevicePositions implements Positions {
         private final double[] host;
         private final DeviceMemory memory;
+        private final PinnedHostBuffer pinned;
         private Runnable free = () -> { };
 
-        DevicePositions(double[] host, DeviceMemory memory) {
+        DevicePositions(double[] host, DeviceMemory memory, PinnedHostBuffer pinned) {
             this.host = host;
             this.memory = memory;
+            this.pinned = pinned;
         }
 
         @Override
@@ -294,6 +319,7 @@ public final class CudaBackend implements Backend {
         @Override
         public void close() {
             free.run();
+            pinned.close();
         }
     }
 
@@ -301,7 +327,7 @@ public final class CudaBackend implements Backend {
     public Positions positions(int rows) {
         bind();
         DeviceMemory memory = allocate("RoPE positions", 8L * rows);
-        DevicePositions positions = new DevicePositions(new double[rows], memory);
+        DevicePositions positions = new DevicePositions(new double[rows], memory, device.allocatePinned(8L * rows));
         positions.free = tracked(positions, memory);
         return positions;
     }
@@ -310,7 +336,13 @@ public final class CudaBackend implements Backend {
     public void upload(Positions positions, int rows) {
         bind();
         DevicePositions p = (DevicePositions) positions;
-        copyUp(MemorySegment.ofArray(p.host()).asSlice(0, 8L * rows), p.memory());
+        long bytes = 8L * rows;
+        if (!graphs.recording()) {
+            copyUp(MemorySegment.ofArray(p.host()).asSlice(0, bytes), p.memory());
+            return;
+        }
+        MemorySegment.copy(MemorySegment.ofArray(p.host()), 0, p.pinned.segment(), 0, bytes);
+        graphs.other(() -> device.stream().copyToDevice(p.pinned.segment().asSlice(0, bytes), p.memory().slice(0, bytes)));
     }
 
     /**
@@ -318,6 +350,7 @@ public final class CudaBackend implements Backend {
      * own staging before {@code cuMemcpyHtoDAsync} returns, so the buffer may be reused at once.
      */
     private void copyUp(MemorySegment host, DeviceMemory destination) {
+        graphs.refuse("a copy from pageable memory");
         if (host.byteSize() > hostStaging.byteSize()) {
             upload(host, destination);
             return;
@@ -359,18 +392,29 @@ public final class CudaBackend implements Backend {
         bind();
         DeviceMatrix m = matrix(table);
         DeviceMemory ids = tokenBuffer(n);
-        copyUp(MemorySegment.ofArray(tokenIds).asSlice(4L * offset, 4L * n), ids);
+        long bytes = 4L * n;
+        if (graphs.recording()) {
+            MemorySegment.copy(MemorySegment.ofArray(tokenIds), 4L * offset, tokenStaging.segment(), 0, bytes);
+            graphs.other(() -> device.stream().copyToDevice(tokenStaging.segment().asSlice(0, bytes), ids.slice(0, bytes)));
+        } else {
+            copyUp(MemorySegment.ofArray(tokenIds).asSlice(4L * offset, bytes), ids);
+        }
         KernelLauncher k = kernels.get("get_rows_" + m.suffix());
         k.args().pointer(m.memory()).pointer(ids).pointer(dev(out).memory()).i32(n).i32(m.cols()).i64(m.rowBytes());
-        k.launch(n, (m.cols() + 1023) / 1024, 1, 128, 1, 1, 0);
+        graphs.launch(k, n, (m.cols() + 1023) / 1024, 1, 128, 1, 1, 0);
     }
 
+    /** The device token ids and their pinned staging, grown to {@code n} ids (the step graphs copy from the staging). */
     private DeviceMemory tokenBuffer(int n) {
         if (tokens == null || tokens.bytes() < 4L * n) {
+            graphs.refuse("growing the token buffer");
             if (tokens != null) {
+                device.synchronize();
                 device.free(tokens);
+                tokenStaging.close();
             }
             tokens = device.allocate("token ids", 4L * Math.max(n, 64));
+            tokenStaging = device.allocatePinned(tokens.bytes());
         }
         return tokens;
     }
@@ -381,7 +425,7 @@ public final class CudaBackend implements Backend {
         long count = (long) n * x.width();
         KernelLauncher k = kernels.get("scale");
         k.args().pointer(dev(x).memory()).f32(factor).i64(count);
-        k.launch(blocksFor(count), THREADS, 0);
+        graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
     }
 
     @Override
@@ -389,7 +433,7 @@ public final class CudaBackend implements Backend {
         bind();
         KernelLauncher k = kernels.get("rms_norm");
         k.args().pointer(dev(x).memory()).pointer(vector(weight)).pointer(dev(out).memory()).i32(n).i32(x.width()).f32(eps);
-        k.launch(n, rowThreads(x.width()), 0);
+        graphs.launch(k, n, 1, 1, rowThreads(x.width()), 1, 1, 0);
     }
 
     @Override
@@ -398,7 +442,7 @@ public final class CudaBackend implements Backend {
         KernelLauncher k = kernels.get("layer_norm");
         k.args().pointer(dev(x).memory()).pointer(vector(weight)).pointer(vector(bias)).pointer(dev(out).memory()).i32(n)
                 .i32(x.width()).f32(eps);
-        k.launch(n, rowThreads(x.width()), 0);
+        graphs.launch(k, n, 1, 1, rowThreads(x.width()), 1, 1, 0);
     }
 
     @Override
@@ -408,7 +452,7 @@ public final class CudaBackend implements Backend {
         int vectorsCount = n * x.width() / headDim;
         KernelLauncher k = kernels.get("rms_norm");
         k.args().pointer(dev(x).memory()).pointer(vector(weight)).pointer(dev(x).memory()).i32(vectorsCount).i32(headDim).f32(eps);
-        k.launch(vectorsCount, rowThreads(headDim), 0);
+        graphs.launch(k, vectorsCount, 1, 1, rowThreads(headDim), 1, 1, 0);
     }
 
     @Override
@@ -421,12 +465,12 @@ public final class CudaBackend implements Backend {
             if (n == 1) { // half the registers, twice the resident warps
                 KernelLauncher k = kernels.get("matvec_" + w.suffix() + "_n1");
                 k.args().pointer(w.memory()).pointer(in.memory()).pointer(o.memory()).i32(w.rows()).i32(w.cols()).i64(w.rowBytes());
-                k.launch((w.rows() + 3) / 4, 128, 0);
+                graphs.launch(k, (w.rows() + 3) / 4, 1, 1, 128, 1, 1, 0);
             } else {
                 KernelLauncher k = kernels.get("matvec_" + w.suffix());
                 k.args().pointer(w.memory()).pointer(in.memory()).pointer(o.memory()).i32(w.rows()).i32(w.cols()).i64(w.rowBytes())
                         .i32(n);
-                k.launch((w.rows() + 3) / 4, 128, 0);
+                graphs.launch(k, (w.rows() + 3) / 4, 1, 1, 128, 1, 1, 0);
             }
         } else {
             gemm(w, in, o, n);
@@ -435,37 +479,45 @@ public final class CudaBackend implements Backend {
             long count = (long) n * w.rows();
             KernelLauncher k = kernels.get("add_bias");
             k.args().pointer(o.memory()).pointer(vector(bias)).i32(n).i32(w.rows());
-            k.launch(blocksFor(count), THREADS, 0);
+            graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
         }
     }
 
-    /** {@code out = x·Wᵀ} on tensor cores (F16/BF16 inputs, F32 accumulation) or in FP32 for F32 weights. */
+    /**
+     * {@code out = x·Wᵀ} on tensor cores (F16/BF16 inputs, F32 accumulation) or in FP32 for F32 weights.
+     * F16 and BF16 weights are exact in their type, so their products take the activations as two
+     * halves (hi + lo) in two GEMMs and come within about 2^-22 of the F32 product; dequantized weights
+     * carry their own rounding, and take one GEMM of F16 activations, as llama.cpp's cuBLAS path does.
+     */
     private void gemm(DeviceMatrix w, CudaTensor x, CudaTensor out, int n) {
         long inputs = (long) n * w.cols();
+        long y = out.memory().address();
         switch (w.type()) {
-            case F32 -> device.cublas().linear(GemmPrecision.F32, w.memory().address(), x.memory().address(),
-                    out.memory().address(), w.rows(), w.cols(), n);
-            case BF16 -> {
-                DeviceMemory xh = halfInputs(inputs);
-                convert("convert_f32_to_bf16", x.memory(), xh, inputs);
-                device.cublas().linear(GemmPrecision.BF16_TO_F32, w.memory().address(), xh.address(), out.memory().address(),
-                        w.rows(), w.cols(), n);
-            }
-            case F16 -> {
-                DeviceMemory xh = halfInputs(inputs);
-                convert("convert_f32_to_f16", x.memory(), xh, inputs);
-                device.cublas().linear(GemmPrecision.F16_TO_F32, w.memory().address(), xh.address(), out.memory().address(),
-                        w.rows(), w.cols(), n);
+            case F32 -> graphs.other(() -> device.cublas().linear(GemmPrecision.F32, w.memory().address(), x.memory().address(),
+                    y, w.rows(), w.cols(), n));
+            case BF16, F16 -> {
+                boolean bf16 = w.type() == GgmlType.BF16;
+                GemmPrecision precision = bf16 ? GemmPrecision.BF16_TO_F32 : GemmPrecision.F16_TO_F32;
+                DeviceMemory halves = halfInputs(2 * inputs);
+                DeviceMemory hi = halves.slice(0, 2 * inputs);
+                DeviceMemory lo = halves.slice(2 * inputs, 2 * inputs);
+                KernelLauncher k = kernels.get(bf16 ? "split_f32_to_bf16" : "split_f32_to_f16");
+                k.args().pointer(x.memory()).pointer(hi).pointer(lo).i64(inputs);
+                graphs.launch(k, blocksFor(inputs), 1, 1, THREADS, 1, 1, 0);
+                graphs.other(() -> device.cublas().linear(precision, w.memory().address(), hi.address(), y, w.rows(), w.cols(), n,
+                        1f, 0f));
+                graphs.other(() -> device.cublas().linear(precision, w.memory().address(), lo.address(), y, w.rows(), w.cols(), n,
+                        1f, 1f));
             }
             default -> {
                 DeviceMemory wh = halfWeights((long) w.rows() * w.cols());
                 KernelLauncher k = kernels.get("dequant_f16_" + w.suffix());
                 k.args().pointer(w.memory()).pointer(wh).i32(w.rows()).i32(w.cols()).i64(w.rowBytes());
-                k.launch(w.rows(), (w.cols() + 1023) / 1024, 1, 128, 1, 1, 0);
+                graphs.launch(k, w.rows(), (w.cols() + 1023) / 1024, 1, 128, 1, 1, 0);
                 DeviceMemory xh = halfInputs(inputs);
                 convert("convert_f32_to_f16", x.memory(), xh, inputs);
-                device.cublas().linear(GemmPrecision.F16_TO_F32, wh.address(), xh.address(), out.memory().address(),
-                        w.rows(), w.cols(), n);
+                graphs.other(() -> device.cublas().linear(GemmPrecision.F16_TO_F32, wh.address(), xh.address(),
+                        out.memory().address(), w.rows(), w.cols(), n));
             }
         }
     }
@@ -473,7 +525,7 @@ public final class CudaBackend implements Backend {
     private void convert(String kernel, DeviceMemory from, DeviceMemory to, long count) {
         KernelLauncher k = kernels.get(kernel);
         k.args().pointer(from).pointer(to).i64(count);
-        k.launch(blocksFor(count), THREADS, 0);
+        graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
     }
 
     /** Scratch for a dequantized weight matrix in F16 (grown to the largest product seen). */
@@ -505,7 +557,7 @@ public final class CudaBackend implements Backend {
         long count = (long) n * into.width();
         KernelLauncher k = kernels.get("add");
         k.args().pointer(dev(from).memory()).pointer(dev(into).memory()).i64(count);
-        k.launch(blocksFor(count), THREADS, 0);
+        graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
     }
 
     @Override
@@ -523,7 +575,7 @@ public final class CudaBackend implements Backend {
         long count = (long) n * up.width();
         KernelLauncher k = kernels.get(kernel);
         k.args().pointer(dev(gate).memory()).pointer(dev(up).memory()).i64(count);
-        k.launch(blocksFor(count), THREADS, 0);
+        graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
     }
 
     @Override
@@ -532,7 +584,7 @@ public final class CudaBackend implements Backend {
         long count = (long) n * x.width();
         KernelLauncher k = kernels.get("gelu_inplace");
         k.args().pointer(dev(x).memory()).i64(count);
-        k.launch(blocksFor(count), THREADS, 0);
+        graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
     }
 
     @Override
@@ -541,14 +593,16 @@ public final class CudaBackend implements Backend {
         long count = (long) n * x.width();
         KernelLauncher k = kernels.get("soft_cap");
         k.args().pointer(dev(x).memory()).i64(count).f32(cap);
-        k.launch(blocksFor(count), THREADS, 0);
+        graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
     }
 
     @Override
     public void copyRows(Tensor from, int fromRow, Tensor to, int toRow, int n) {
         bind();
         long bytes = (long) n * from.width() * Float.BYTES;
-        device.driver().copyDeviceAsync(dev(to).row(toRow), dev(from).row(fromRow), bytes, device.stream().handle());
+        long destination = dev(to).row(toRow);
+        long source = dev(from).row(fromRow);
+        graphs.other(() -> device.driver().copyDeviceAsync(destination, source, bytes, device.stream().handle()));
     }
 
     /** The device copy of {@code rope}'s inverse frequencies (uploaded once per distinct set). */
@@ -580,7 +634,7 @@ public final class CudaBackend implements Backend {
         k.args().pointer(s.row(row)).pointer(d.row(row)).i32(n).i32(s.width() / rope.headDim()).i32(rope.headDim())
                 .i32(rope.rotaryDims()).i32(rope.layout() == RopeLayout.NEOX ? 1 : 0).pointer(p.address() + 8L * row)
                 .pointer(frequencies(rope)).f32(rope.magnitude()).i64(s.width()).i64(d.width());
-        k.launch(n, 64, 0);
+        graphs.launch(k, n, 1, 1, 64, 1, 1, 0);
     }
 
     @Override
@@ -591,10 +645,10 @@ public final class CudaBackend implements Backend {
         KernelLauncher k = kernels.get("store_kv_" + kv.precision().suffix());
         k.args().pointer(dev(keys).row(row)).pointer(kv.keys(layer)).i32(n).i32(shape.kvHeads()).i32(shape.headDim())
                 .i64(shape.capacity()).i32(position).i64(keys.width());
-        k.launch(n, 128, 0);
+        graphs.launch(k, n, 1, 1, 128, 1, 1, 0);
         k.args().pointer(dev(values).row(row)).pointer(kv.values(layer)).i32(n).i32(shape.kvHeads()).i32(shape.headDim())
                 .i64(shape.capacity()).i32(position).i64(values.width());
-        k.launch(n, 128, 0);
+        graphs.launch(k, n, 1, 1, 128, 1, 1, 0);
     }
 
     @Override
@@ -605,16 +659,16 @@ public final class CudaBackend implements Backend {
         KernelLauncher k = kernels.get("store_ring_" + kv.precision().suffix());
         k.args().pointer(dev(keys).row(row)).pointer(kv.ring(layer)).i32(n).i32(shape.kvHeads()).i32(shape.headDim())
                 .i32(kv.ringSlots()).i32(position).i64(keys.width());
-        k.launch(n, 128, 0);
+        graphs.launch(k, n, 1, 1, 128, 1, 1, 0);
     }
 
     @Override
-    public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor trueKeys,
-                       int row, int n, int start, int span, float scale, float softCap, Tensor out) {
+    public void attend(KvStore store, int layer, KeyRanges ranges, Tensor queries, Tensor farQueries, Tensor successiveQueries,
+                       Tensor trueKeys, int row, int n, int start, int span, float scale, float softCap, Tensor out) {
         bind();
         CudaKvStore kv = dev(store);
-        attention.attend(kv, layer, ranges, dev(queries), dev(farQueries), dev(trueKeys), row, n, start, span, scale, softCap,
-                dev(out));
+        attention.attend(kv, layer, ranges, dev(queries), dev(farQueries), dev(successiveQueries), dev(trueKeys), row, n, start,
+                span, scale, softCap, dev(out));
     }
 
     @Override
@@ -635,9 +689,16 @@ public final class CudaBackend implements Backend {
             k.args().pointer(kv.keys(layer)).i64(shape.capacity()).i32(shape.kvHeads()).i32(shape.headDim()).i32(rope.rotaryDims())
                     .i32(rope.layout() == RopeLayout.NEOX ? 1 : 0).i32(from).i32(rotation.length).pointer(deltas)
                     .pointer(frequencies(rope)).f32(rope.magnitude());
-            k.launch(rotation.length, 64, 0);
+            graphs.launch(k, rotation.length, 1, 1, 64, 1, 1, 0);
         }
         device.synchronize(); // the rotations are read from the staging buffer's copy before it is reused
+    }
+
+    /** Decoding steps are replayed as CUDA graphs with their changed arguments updated ({@link StepGraphs}). */
+    @Override
+    public void replay(Object shape, Runnable step) {
+        bind();
+        graphs.run(shape, step);
     }
 
     @Override
@@ -647,16 +708,48 @@ public final class CudaBackend implements Backend {
                 dev(t).memory().slice(0, (long) rows * t.width() * Float.BYTES));
     }
 
-    @Override
-    public float[] read(Tensor t, int rows) {
-        bind();
-        long bytes = (long) rows * t.width() * Float.BYTES;
+    /** The pinned buffer device → host copies land in, grown to at least {@code bytes}. */
+    private PinnedHostBuffer readBuffer(long bytes) {
         if (readBuffer == null || readBuffer.bytes() < bytes) {
             if (readBuffer != null) {
+                device.synchronize(); // no copy may still be landing in the old buffer
                 readBuffer.close();
             }
             readBuffer = device.allocatePinned(Math.max(bytes, 1 << 20));
         }
+        return readBuffer;
+    }
+
+    @Override
+    public void readKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n, MemorySegment host) {
+        bind();
+        CudaKvStore kv = dev(store);
+        int heads = kv.shape().kvHeads();
+        long headBytes = (long) n * kv.shape().headDim() * kv.precision().bytes();
+        MemorySegment pinned = readBuffer(heads * headBytes).segment();
+        for (int h = 0; h < heads; h++) {
+            device.stream().copyToHost(kv.rows(array, layer, h, first, n), pinned.asSlice(h * headBytes, headBytes));
+        }
+        device.synchronize();
+        MemorySegment.copy(pinned, 0, host, 0, heads * headBytes);
+    }
+
+    @Override
+    public void writeKv(KvStore store, dev.longlm.backend.KvArray array, int layer, int first, int n, MemorySegment host) {
+        bind();
+        CudaKvStore kv = dev(store);
+        long headBytes = (long) n * kv.shape().headDim() * kv.precision().bytes();
+        for (int h = 0; h < kv.shape().kvHeads(); h++) {
+            upload(host.asSlice(h * headBytes, headBytes), kv.rows(array, layer, h, first, n));
+        }
+        device.synchronize(); // the caller may reuse host (a native segment is copied asynchronously) once this returns
+    }
+
+    @Override
+    public float[] read(Tensor t, int rows) {
+        bind();
+        long bytes = (long) rows * t.width() * Float.BYTES;
+        PinnedHostBuffer readBuffer = readBuffer(bytes);
         CudaTensor tensor = dev(t);
         device.stream().copyToHost(tensor.memory().slice(0, bytes), readBuffer.segment().asSlice(0, bytes));
         device.synchronize();
@@ -672,6 +765,7 @@ public final class CudaBackend implements Backend {
         }
         closed = true;
         List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(graphs::close);
         if (readBuffer != null) {
             parts.add(readBuffer);
         }

@@ -114,6 +114,11 @@ public final class CudaDriver {
     private final MethodHandle cuGraphLaunch;
     private final MethodHandle cuGraphExecDestroy;
     private final MethodHandle cuGraphDestroy;
+    private final Optional<MethodHandle> cuStreamGetCaptureInfo;
+    private final Optional<MethodHandle> cuGraphExecKernelNodeSetParams;
+    /** A CUDA_KERNEL_NODE_PARAMS_v2 (72 bytes) and an out-parameter, reused for every node update. */
+    private final MemorySegment nodeParams = Arena.ofAuto().allocate(72, 8);
+    private final MemorySegment captureOut = Arena.ofAuto().allocate(32, 8);
 
     private CudaDriver(NativeLibrary lib) {
         this.library = lib;
@@ -183,6 +188,11 @@ public final class CudaDriver {
         cuGraphLaunch = lib.function(I_JJ, "cuGraphLaunch");
         cuGraphExecDestroy = lib.function(I_J, "cuGraphExecDestroy");
         cuGraphDestroy = lib.function(I_J, "cuGraphDestroy");
+        // CUDA 12.3+: (stream, status*, id*, graph*, deps**, edgeData**, numDeps*); CUDA 13's cuda.h maps to _v3.
+        cuStreamGetCaptureInfo = lib.optionalFunction(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, ADDRESS), "cuStreamGetCaptureInfo_v3");
+        cuGraphExecKernelNodeSetParams = lib.optionalFunction(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS),
+                "cuGraphExecKernelNodeSetParams_v2");
     }
 
     /** Binds the driver library at {@code path} (found by {@link LibrarySearch}); does not initialize it. */
@@ -611,6 +621,61 @@ public final class CudaDriver {
             throw NativeLibrary.rethrow(t);
         }
         check(r, "cuGraphLaunch");
+    }
+
+    /** Whether this driver can name captured nodes and update them in an instantiated graph (CUDA 12.3 and newer). */
+    public boolean canUpdateGraphs() {
+        return cuStreamGetCaptureInfo.isPresent() && cuGraphExecKernelNodeSetParams.isPresent();
+    }
+
+    /**
+     * The node the last operation queued on {@code stream} became while capturing: the stream's one
+     * capture dependency ({@code cuStreamGetCaptureInfo}), since a captured stream is a chain.
+     */
+    public long lastCapturedNode(long stream) {
+        MemorySegment status = captureOut.asSlice(0, 8);
+        MemorySegment deps = captureOut.asSlice(8, 8);
+        MemorySegment count = captureOut.asSlice(16, 8);
+        int r;
+        try {
+            r = (int) cuStreamGetCaptureInfo.orElseThrow().invokeExact(stream, status, MemorySegment.NULL, MemorySegment.NULL,
+                    deps, MemorySegment.NULL, count);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+        check(r, "cuStreamGetCaptureInfo");
+        if (status.get(JAVA_INT, 0) != 1 || count.get(JAVA_LONG, 0) != 1) { // CU_STREAM_CAPTURE_STATUS_ACTIVE
+            throw new IllegalStateException("stream is not capturing a chain (status " + status.get(JAVA_INT, 0)
+                    + ", " + count.get(JAVA_LONG, 0) + " dependencies)");
+        }
+        return deps.get(ADDRESS, 0).reinterpret(8).get(JAVA_LONG, 0);
+    }
+
+    /**
+     * Sets the launch of kernel node {@code node} of an instantiated graph ({@code cuGraphExecKernelNodeSetParams}):
+     * the same function with new dimensions and arguments ({@code kernelParams}, a {@code void**} the driver
+     * copies from at once).
+     */
+    public void setKernelNodeParams(long graphExec, long node, long function, int gridX, int gridY, int gridZ, int blockX,
+                                    int blockY, int blockZ, int sharedBytes, MemorySegment kernelParams) {
+        MemorySegment p = nodeParams;
+        p.fill((byte) 0);
+        p.set(JAVA_LONG, 0, function);
+        p.set(JAVA_INT, 8, gridX);
+        p.set(JAVA_INT, 12, gridY);
+        p.set(JAVA_INT, 16, gridZ);
+        p.set(JAVA_INT, 20, blockX);
+        p.set(JAVA_INT, 24, blockY);
+        p.set(JAVA_INT, 28, blockZ);
+        p.set(JAVA_INT, 32, sharedBytes);
+        p.set(JAVA_LONG, 40, kernelParams.address());
+        int r;
+        try {
+            r = (int) cuGraphExecKernelNodeSetParams.orElseThrow().invokeExact(graphExec, node, p);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+        check(r, "cuGraphExecKernelNodeSetParams");
     }
 
     public void destroyGraphExec(long graphExec) {

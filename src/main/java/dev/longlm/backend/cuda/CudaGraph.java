@@ -17,6 +17,11 @@ public final class CudaGraph implements AutoCloseable {
         this.stream = stream;
     }
 
+    /** The {@code CUgraphExec}, for updating its nodes. */
+    public long handle() {
+        return exec;
+    }
+
     /** Queues one replay on the stream it was captured from. */
     public void launch() {
         launch(stream);

@@ -1,5 +1,7 @@
 package dev.longlm.backend.cuda;
 
+import dev.longlm.backend.KvArray;
+import dev.longlm.backend.KvElement;
 import dev.longlm.backend.KvShape;
 import dev.longlm.backend.KvStore;
 
@@ -72,6 +74,26 @@ final class CudaKvStore implements KvStore {
         if (ringSlots != this.ringSlots) {
             allocateRing(ringSlots);
         }
+    }
+
+    @Override
+    public KvElement element() {
+        return precision == KvPrecision.F16 ? KvElement.F16 : KvElement.F32;
+    }
+
+    /**
+     * Rows {@code [first, first+n)} of head {@code kvHead} of {@code layer}'s {@code array}: contiguous
+     * in device memory, as every array is head-major ({@code [kvHead][row][headDim]}).
+     */
+    DeviceMemory rows(KvArray array, int layer, int kvHead, int first, int n) {
+        long rows = array == KvArray.RING ? ringSlots : base.capacity();
+        if (first < 0 || n < 0 || first + n > rows || kvHead < 0 || kvHead >= base.kvHeads() || layer < 0 || layer >= base.layers()) {
+            throw new IllegalArgumentException("rows [" + first + ", " + (first + n) + ") of head " + kvHead + " of layer " + layer
+                    + "'s " + array + " array of " + rows);
+        }
+        long start = array == KvArray.KEYS ? keys(layer) : array == KvArray.VALUES ? values(layer) : ring(layer);
+        long rowBytes = (long) base.headDim() * precision.bytes();
+        return new DeviceMemory(start + (kvHead * rows + first) * rowBytes, n * rowBytes);
     }
 
     @Override

@@ -94,6 +94,11 @@ public final class KernelArgs {
         return widths[index];
     }
 
+    /** The argument values set so far, one {@link #SLOT_BYTES}-byte slot each (for comparing two launches' arguments). */
+    public MemorySegment valueSlots() {
+        return values.asSlice(0, (long) count * SLOT_BYTES);
+    }
+
     /** The {@code void**} to hand to {@code cuLaunchKernel}. */
     public MemorySegment pointerArray() {
         return pointers;

@@ -1,6 +1,7 @@
 package dev.longlm.eval.chart;
 
 import dev.longlm.InputException;
+import dev.longlm.OutputFile;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -13,7 +14,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
 import java.awt.Font;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,17 +113,11 @@ public final class ChartWriter {
     }
 
     private static void write(Chart<?, ?> chart, Path png) {
-        try {
-            Path parent = png.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (OutputStream out = Files.newOutputStream(png)) {
+        OutputFile.replace(png, temporary -> {
+            try (OutputStream out = Files.newOutputStream(temporary)) {
                 BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
             }
-        } catch (IOException e) {
-            throw new InputException(png + ": cannot write the chart: " + e.getMessage());
-        }
+        });
     }
 
     /** Charts are files, never windows: no display is needed (servers, CI). */

@@ -93,11 +93,14 @@ public final class Grammar {
                     }
                 }
             }
-            List<List<Alternative>> built = new ArrayList<>();
             for (int r = 0; r < n; r++) {
                 if (minLength[r] >= Long.MAX_VALUE / 4) {
-                    throw new IllegalStateException("rule " + r + " derives no finite string");
+                    throw new IllegalArgumentException("rule " + r + " derives no finite string");
                 }
+            }
+            requireNoLeftRecursion(minLength);
+            List<List<Alternative>> built = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
                 List<Alternative> alternatives = new ArrayList<>();
                 for (Element[] alt : rules.get(r)) {
                     int[] remaining = new int[alt.length + 1];
@@ -110,6 +113,58 @@ public final class Grammar {
                 built.add(List.copyOf(alternatives));
             }
             return new Grammar(List.copyOf(built), root);
+        }
+
+        /**
+         * A rule that can reach itself before reading a character would make a parse recurse forever;
+         * refuse it (depth-first search over the references an alternative makes before its first
+         * element that cannot be empty).
+         */
+        private void requireNoLeftRecursion(long[] minLength) {
+            int n = rules.size();
+            List<List<Integer>> leading = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                List<Integer> refs = new ArrayList<>();
+                for (Element[] alt : rules.get(r)) {
+                    for (Element e : alt) {
+                        if (!(e instanceof RuleRef ref)) {
+                            break;
+                        }
+                        refs.add(ref.rule());
+                        if (minLength[ref.rule()] > 0) {
+                            break;
+                        }
+                    }
+                }
+                leading.add(refs);
+            }
+            byte[] mark = new byte[n]; // 0 unvisited, 1 on the current path, 2 done
+            for (int start = 0; start < n; start++) {
+                if (mark[start] != 0) {
+                    continue;
+                }
+                // Iterative, so that a long chain of references cannot overflow the stack.
+                java.util.ArrayDeque<int[]> stack = new java.util.ArrayDeque<>();
+                stack.push(new int[]{start, 0});
+                mark[start] = 1;
+                while (!stack.isEmpty()) {
+                    int[] top = stack.peek();
+                    List<Integer> next = leading.get(top[0]);
+                    if (top[1] == next.size()) {
+                        mark[top[0]] = 2;
+                        stack.pop();
+                        continue;
+                    }
+                    int child = next.get(top[1]++);
+                    if (mark[child] == 1) {
+                        throw new IllegalArgumentException("rule " + child + " is left-recursive");
+                    }
+                    if (mark[child] == 0) {
+                        mark[child] = 1;
+                        stack.push(new int[]{child, 0});
+                    }
+                }
+            }
         }
 
         private static long length(Element[] alt, int from, long[] minLength) {

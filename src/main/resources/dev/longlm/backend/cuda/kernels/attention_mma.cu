@@ -4,13 +4,37 @@
 // A block has WARPS warps; warp w owns rows 16w … 16w+15 of the block's BM = 16·WARPS rows
 // (attention_common.cu: the query heads of one KV head packed with the positions, so each K/V
 // tile in shared memory serves the whole group). Tiles of BN keys stream through shared memory
-// with cp.async, two stages deep. Per tile and warp:
+// with cp.async, two stages deep.
+//
+// Sliding window (and plain attention), per tile and warp:
 //   far keys  (distance ≥ W, stored at grouped positions) are scored against the grouped query q1,
 //   near keys (distance < W, true-position keys from the ring or this call's batch) against q0.
 // A tile is scored with one kind only, unless the warp's rows straddle distance W inside it; then
 // both products are taken for that tile and each element keeps the one its distance calls for.
+//
+// Chunks (DCA, chunk > 0): the far keys (earlier chunks) against q1, the successive ones (the chunk
+// before the query's) against q2, the near ones (its own chunk) against q0, all from the stored keys.
+// The tiles are visited range by range (attention_common.cu, seek_visit), each visit scoring its one
+// kind with the query copy held in slot 0, which is refilled when the visits move on to the next
+// range; so two query copies are held as under the sliding window, never three. A chunk boundary
+// is the same multiple of s for all rows, so a tile straddles one only where it holds that multiple
+// (or, rarely, where the block's rows straddle one); it is visited once per kind it holds, the keys
+// of the other kinds masked in each visit, and each key is still scored once.
+//
 // Queries and probabilities are rounded to f16 for the tensor cores; scores, softmax and the
 // output accumulate in F32.
+
+/** 8 floats as 8 halves (round to nearest even), lowest address in the lowest bits. */
+static __device__ __forceinline__ u32x4 pack8_f16(const float* src) {
+    f32x4 a = ((const f32x4*) src)[0];
+    f32x4 b = ((const f32x4*) src)[1];
+    u32x4 h;
+    h.x = pack_f16x2(a.x, a.y);
+    h.y = pack_f16x2(a.z, a.w);
+    h.z = pack_f16x2(b.x, b.y);
+    h.w = pack_f16x2(b.z, b.w);
+    return h;
+}
 
 template <int D, int WARPS, int BN>
 struct MmaShape {
@@ -24,12 +48,31 @@ struct MmaShape {
     static constexpr int SHARED_HALVES = 5 * TILE_HALVES + (Q_IN_SHARED ? 2 * BM * ROW : 0);
 };
 
-template <int D, int WARPS, int BN>
-static __device__ __forceinline__ void attention_mma_impl(const float* q0, const float* q1, const unsigned short* K,
-                                                          const unsigned short* V, long long capacity,
+/** The A fragments of rows row0 and row0 + 8 (16 dims per k-step) of one query copy, as halves; zeros for absent rows. */
+template <int KSTEPS>
+static __device__ __forceinline__ void load_query_fragments(unsigned (&frag)[KSTEPS][4], const float* src0, const float* src1,
+                                                            bool ok0, bool ok1, int tig) {
+#pragma unroll
+    for (int kk = 0; kk < KSTEPS; kk++) {
+        int c = kk * 16 + 2 * tig;
+        f32x2 a = ok0 ? *(const f32x2*) (src0 + c) : f32x2{0.0f, 0.0f};
+        f32x2 b = ok1 ? *(const f32x2*) (src1 + c) : f32x2{0.0f, 0.0f};
+        f32x2 e = ok0 ? *(const f32x2*) (src0 + c + 8) : f32x2{0.0f, 0.0f};
+        f32x2 f = ok1 ? *(const f32x2*) (src1 + c + 8) : f32x2{0.0f, 0.0f};
+        frag[kk][0] = pack_f16x2(a.x, a.y);
+        frag[kk][1] = pack_f16x2(b.x, b.y);
+        frag[kk][2] = pack_f16x2(e.x, e.y);
+        frag[kk][3] = pack_f16x2(f.x, f.y);
+    }
+}
+
+/** CHUNKED: the chunked-ranges path (window = 0, no ring), compiled apart from the sliding-window and plain one. */
+template <int D, int WARPS, int BN, bool CHUNKED>
+static __device__ __forceinline__ void attention_mma_impl(const float* q0, const float* q1, const float* q2,
+                                                          const unsigned short* K, const unsigned short* V, long long capacity,
                                                           const unsigned short* ring, int ringSlots, const float* batchKeys,
                                                           float* out, float* workspace, int n, int start, int heads,
-                                                          int kvHeads, int window, int farKeyLimit, int nearFromRing,
+                                                          int kvHeads, int window, int farKeyLimit, int nearFromRing, int chunk,
                                                           int span, float scale, float softCap, int splits) {
     typedef MmaShape<D, WARPS, BN> S;
     constexpr int BM = S::BM;
@@ -57,19 +100,20 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     const int kvLen = start + n;
     const bool useTrue = window > 0 && nearFromRing != 0;
     const long long kvRow = (long long) g * capacity;
+    const float scaleLog2 = scale * LONGLM_LOG2E;
 
     const int warpRow0 = blockRow0 + warp * 16;
     const int row0 = warpRow0 + gid;
     const int row1 = row0 + 8;
-    const KeyRange range0 = key_range(row0 < rows ? start + row0 / group : -1, window, span, farKeyLimit);
-    const KeyRange range1 = key_range(row1 < rows ? start + row1 / group : -1, window, span, farKeyLimit);
+    const KeyRange range0 = key_range(row0 < rows ? start + row0 / group : -1, window, chunk, span, farKeyLimit);
+    const KeyRange range1 = key_range(row1 < rows ? start + row1 / group : -1, window, chunk, span, farKeyLimit);
     const int blockLast = imin(blockRow0 + BM, rows) - 1;
-    const KeyRange blockLo = key_range(start + blockRow0 / group, window, span, farKeyLimit);
-    const KeyRange blockHi = key_range(start + blockLast / group, window, span, farKeyLimit);
+    const KeyRange blockLo = key_range(start + blockRow0 / group, window, chunk, span, farKeyLimit);
+    const KeyRange blockHi = key_range(start + blockLast / group, window, chunk, span, farKeyLimit);
     const bool warpValid = warpRow0 < rows;
     const int warpLast = imin(warpRow0 + 16, rows) - 1;
-    const KeyRange warpLo = key_range(start + warpRow0 / group, window, span, farKeyLimit);
-    const KeyRange warpHi = key_range(start + warpLast / group, window, span, farKeyLimit);
+    const KeyRange warpLo = key_range(start + warpRow0 / group, window, chunk, span, farKeyLimit);
+    const KeyRange warpHi = key_range(start + warpLast / group, window, chunk, span, farKeyLimit);
 
     // Queries as A fragments (registers), or rows of halves in shared memory for ldmatrix.
     unsigned qFrag[S::Q_IN_SHARED ? 1 : 2][S::Q_IN_SHARED ? 1 : KSTEPS][4];
@@ -82,13 +126,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                 u32x4 h = {0u, 0u, 0u, 0u};
                 const float* q = which == 0 ? q0 : q1;
                 if (rr < rows && (which == 0 || window > 0)) {
-                    const float* src = q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0;
-                    f32x4 a = ((const f32x4*) src)[0];
-                    f32x4 b = ((const f32x4*) src)[1];
-                    h.x = pack_f16x2(a.x, a.y);
-                    h.y = pack_f16x2(a.z, a.w);
-                    h.z = pack_f16x2(b.x, b.y);
-                    h.w = pack_f16x2(b.z, b.w);
+                    h = pack8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0);
                 }
                 *(u32x4*) (qShared + (which * BM + r) * ROW + d0) = h;
             }
@@ -99,26 +137,37 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
             bool present = which == 0 || window > 0;
             const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
             const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
-            bool ok0 = present && row0 < rows;
-            bool ok1 = present && row1 < rows;
-#pragma unroll
-            for (int kk = 0; kk < KSTEPS; kk++) {
-                int c = kk * 16 + 2 * tig;
-                f32x2 a = ok0 ? *(const f32x2*) (src0 + c) : f32x2{0.0f, 0.0f};
-                f32x2 b = ok1 ? *(const f32x2*) (src1 + c) : f32x2{0.0f, 0.0f};
-                f32x2 e = ok0 ? *(const f32x2*) (src0 + c + 8) : f32x2{0.0f, 0.0f};
-                f32x2 f = ok1 ? *(const f32x2*) (src1 + c + 8) : f32x2{0.0f, 0.0f};
-                qFrag[which][kk][0] = pack_f16x2(a.x, a.y);
-                qFrag[which][kk][1] = pack_f16x2(b.x, b.y);
-                qFrag[which][kk][2] = pack_f16x2(e.x, e.y);
-                qFrag[which][kk][3] = pack_f16x2(f.x, f.y);
-            }
+            load_query_fragments<KSTEPS>(qFrag[which], src0, src1, present && row0 < rows, present && row1 < rows, tig);
         }
     }
+    // Chunked ranges: the query copy of `kind` into slot 0 (this warp's rows; the other slot is unused).
+    int slotKind = LONGLM_KEY_NEAR;
+    auto refillSlot = [&](int kind) {
+        const float* q = kind == LONGLM_KEY_NEAR ? q0 : kind == LONGLM_KEY_FAR ? q1 : q2;
+        if constexpr (S::Q_IN_SHARED) {
+            __syncwarp(); // the warp's reads of the old copy are done
+            for (int c = lane; c < 16 * CHUNKS; c += 32) {
+                int r = c / CHUNKS;
+                int d0 = (c - r * CHUNKS) * 8;
+                int rr = warpRow0 + r;
+                u32x4 h = {0u, 0u, 0u, 0u};
+                if (rr < rows) {
+                    h = pack8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0);
+                }
+                *(u32x4*) (qShared + (warp * 16 + r) * ROW + d0) = h;
+            }
+            __syncwarp();
+        } else {
+            const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
+            const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
+            load_query_fragments<KSTEPS>(qFrag[0], src0, src1, row0 < rows, row1 < rows, tig);
+        }
+        slotKind = kind;
+    };
 
-    const int chunk = split_chunk(kvLen, splits, BN);
-    const int kb = split * chunk;
-    const int ke = imin(kvLen, kb + chunk);
+    const int splitKeys = split_chunk(kvLen, splits, BN);
+    const int kb = split * splitKeys;
+    const int ke = imin(kvLen, kb + splitKeys);
     const int tileEnd = imin(ke, blockHi.p + 1);
 
     // Next tile at or after t that some row of the block needs (StreamingLLM skips its evicted keys).
@@ -128,9 +177,18 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
         }
         return t;
     };
+    // The visit after tile t of `kind` (kind unused but under chunks).
+    auto advance = [&](int& kind, int& t) {
+        if constexpr (CHUNKED) {
+            t += BN;
+            seek_visit(kind, t, blockLo, blockHi, kb, tileEnd, BN);
+        } else {
+            t = nextTile(t + BN);
+        }
+    };
     // Stored keys (unless only near keys from the ring/batch are needed) and values of tile t into stage s.
     auto issue = [&](int t, int s) {
-        bool stored = tile_has_far(t, BN, blockLo, blockHi, window) || (!useTrue && tile_has_near(t, BN, blockLo, blockHi));
+        bool stored = CHUNKED || tile_has_far(t, BN, blockLo, blockHi, window) || (!useTrue && tile_has_near(t, BN, blockLo, blockHi));
         for (int c = tid; c < BN * CHUNKS; c += S::THREADS) {
             int r = c / CHUNKS;
             int d0 = (c - r * CHUNKS) * 8;
@@ -152,13 +210,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
             u32x4 h = {0u, 0u, 0u, 0u};
             if (j < kvLen) {
                 if (j >= start) {
-                    const float* src = batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0;
-                    f32x4 a = ((const f32x4*) src)[0];
-                    f32x4 b = ((const f32x4*) src)[1];
-                    h.x = pack_f16x2(a.x, a.y);
-                    h.y = pack_f16x2(a.z, a.w);
-                    h.z = pack_f16x2(b.x, b.y);
-                    h.w = pack_f16x2(b.z, b.w);
+                    h = pack8_f16(batchKeys + (long long) (j - start) * kvHeads * D + g * D + d0);
                 } else {
                     h = *(const u32x4*) (ring + ((long long) g * ringSlots + j % ringSlots) * D + d0);
                 }
@@ -177,14 +229,21 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     if constexpr (S::Q_IN_SHARED) {
         __syncthreads();
     }
-    int t = nextTile(imax(kb, blockLo.first / BN * BN));
+    int kind = LONGLM_KEY_FAR;
+    int t = imax(kb, blockLo.first / BN * BN);
+    if constexpr (CHUNKED) {
+        seek_visit(kind, t, blockLo, blockHi, kb, tileEnd, BN);
+    } else {
+        t = nextTile(t);
+    }
     int stage = 0;
     if (t < tileEnd) {
         issue(t, 0);
     }
     cp_async_commit();
     while (t < tileEnd) {
-        int next = nextTile(t + BN);
+        int nextKind = kind, next = t;
+        advance(nextKind, next);
         if (next < tileEnd) {
             issue(next, stage ^ 1);
         }
@@ -195,8 +254,27 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
             loadTrueKeys(t);
             __syncthreads();
         }
-        const bool far = warpValid && tile_has_far(t, BN, warpLo, warpHi, window);
-        const bool near = warpValid && tile_has_near(t, BN, warpLo, warpHi);
+        // Most tiles are one kind for every element of the warp (inside the causal triangle, wholly beyond
+        // distance W, or inside one range of a chunk): those skip the per-element classification. Under
+        // chunks a visit scores one kind, with slot 0, as the sliding window's near keys are scored.
+        const bool inSplit = t + BN <= ke;
+        bool far, near, pureNear, pureFar;
+        if constexpr (CHUNKED) {
+            far = false;
+            near = warpValid && tile_has_kind(kind, t, BN, warpLo, warpHi);
+            pureNear = inSplit && tile_is_kind(kind, t, BN, warpLo, warpHi);
+            pureFar = false;
+        } else {
+            far = warpValid && tile_has_far(t, BN, warpLo, warpHi, window);
+            near = warpValid && tile_has_near(t, BN, warpLo, warpHi);
+            pureNear = inSplit && t >= warpHi.firstNear && t + BN - 1 <= warpLo.p;
+            pureFar = inSplit && window > 0 && t >= warpHi.first && t + BN <= warpLo.farEnd;
+        }
+        if constexpr (CHUNKED) {
+            if (near && slotKind != kind) {
+                refillSlot(kind);
+            }
+        }
         if (far || near) {
             const unsigned short* kFar = smem + stage * S::TILE_HALVES;
             const unsigned short* kNear = useTrue ? kTrue : kFar;
@@ -239,10 +317,18 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                 for (int tt = 0; tt < 2; tt++) {
 #pragma unroll
                     for (int e = 0; e < 4; e++) {
-                        int j = t + nt2 * 16 + tt * 8 + 2 * tig + (e & 1);
-                        int kind = j < ke ? key_kind(e < 2 ? range0 : range1, j) : LONGLM_KEY_MASKED;
-                        float dot = kind == LONGLM_KEY_FAR ? sf[tt][e] : sn[tt][e];
-                        sc[2 * nt2 + tt][e] = kind == LONGLM_KEY_MASKED ? LONGLM_NEG_INF : score_log2(dot, scale, softCap);
+                        if (pureNear || pureFar) {
+                            float dot = pureFar ? sf[tt][e] : sn[tt][e];
+                            sc[2 * nt2 + tt][e] = softCap > 0.0f ? score_log2(dot, scale, softCap) : dot * scaleLog2;
+                        } else {
+                            int j = t + nt2 * 16 + tt * 8 + 2 * tig + (e & 1);
+                            int jKind = j < ke ? key_kind<CHUNKED>(e < 2 ? range0 : range1, j) : LONGLM_KEY_MASKED;
+                            if constexpr (CHUNKED) {
+                                jKind = jKind == kind ? LONGLM_KEY_NEAR : LONGLM_KEY_MASKED; // scored with slot 0, or in another visit
+                            }
+                            float dot = jKind == LONGLM_KEY_FAR ? sf[tt][e] : sn[tt][e];
+                            sc[2 * nt2 + tt][e] = jKind == LONGLM_KEY_MASKED ? LONGLM_NEG_INF : score_log2(dot, scale, softCap);
+                        }
                     }
                 }
             }
@@ -303,6 +389,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
         }
         __syncthreads(); // the stage and the true-key tile are overwritten next
         t = next;
+        kind = nextKind;
         stage ^= 1;
     }
     cp_async_wait<0>();
@@ -343,16 +430,37 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     }
 }
 
+/**
+ * The chunked path as a call of its own: inlined beside the sliding-window path, it would change that
+ * path's register allocation (measured with ptxas -v: spills in hd64/hd96/hd256); called, it leaves it
+ * as it was.
+ */
+template <int D, int WARPS, int BN>
+static __device__ __noinline__ void attention_mma_chunked(const float* q0, const float* q1, const float* q2,
+                                                         const unsigned short* K, const unsigned short* V, long long capacity,
+                                                         float* out, float* workspace, int n, int start, int heads, int kvHeads,
+                                                         int farKeyLimit, int chunk, int span, float scale, float softCap,
+                                                         int splits) {
+    attention_mma_impl<D, WARPS, BN, true>(q0, q1, q2, K, V, capacity, nullptr, 0, nullptr, out, workspace, n, start, heads,
+                                           kvHeads, 0, farKeyLimit, 0, chunk, span, scale, softCap, splits);
+}
+
 // Kernels per head size: attention_mma_f16_hd<D> (64 rows per block, 4 warps: prefill) and
 // attention_mma_decode_f16_hd<D> (16 rows, 1 warp: decoding and short batches, with split-KV).
 #define LONGLM_ATTENTION_MMA(name, D, WARPS, BN) \
     extern "C" __global__ void __launch_bounds__(32 * WARPS) name( \
-            const float* q0, const float* q1, const unsigned short* K, const unsigned short* V, long long capacity, \
-            const unsigned short* ring, int ringSlots, const float* batchKeys, float* out, float* workspace, int n, int start, \
-            int heads, int kvHeads, int headDim, int window, int farKeyLimit, int nearFromRing, int span, float scale, \
-            float softCap, int splits) { \
-        attention_mma_impl<D, WARPS, BN>(q0, q1, K, V, capacity, ring, ringSlots, batchKeys, out, workspace, n, start, heads, \
-                                         kvHeads, window, farKeyLimit, nearFromRing, span, scale, softCap, splits); \
+            const float* q0, const float* q1, const float* q2, const unsigned short* K, const unsigned short* V, \
+            long long capacity, const unsigned short* ring, int ringSlots, const float* batchKeys, float* out, float* workspace, \
+            int n, int start, int heads, int kvHeads, int headDim, int window, int farKeyLimit, int nearFromRing, int chunk, \
+            int span, float scale, float softCap, int splits) { \
+        if (chunk > 0) { \
+            attention_mma_chunked<D, WARPS, BN>(q0, q1, q2, K, V, capacity, out, workspace, n, start, heads, kvHeads, farKeyLimit, \
+                                                chunk, span, scale, softCap, splits); \
+        } else { \
+            attention_mma_impl<D, WARPS, BN, false>(q0, q1, q2, K, V, capacity, ring, ringSlots, batchKeys, out, workspace, n, \
+                                                    start, heads, kvHeads, window, farKeyLimit, nearFromRing, 0, span, scale, \
+                                                    softCap, splits); \
+        } \
     }
 #define LONGLM_ATTENTION_MMA_HEAD(D, BN) \
     LONGLM_ATTENTION_MMA(attention_mma_f16_hd##D, D, 4, BN) \

@@ -5,6 +5,8 @@
 // scoring step: the thread reads its key once per kind it is needed as (near and/or far) and takes
 // one dot product per row with the query that key's distance calls for. A key is needed as both
 // kinds only when the block's rows straddle distance W at it (at most 7 keys per row tile).
+// Chunks (DCA) visit the tiles range by range as attention_mma.cu does, each visit scoring its one
+// kind (far: q1, successive: q2, near: q0, all stored keys) with the query copy held in qs[0].
 
 #define LONGLM_SIMT_ROWS 8
 #define LONGLM_SIMT_KEYS 128
@@ -27,20 +29,35 @@ static __device__ __forceinline__ void load4(const unsigned short* p, float* v) 
 static __device__ __forceinline__ float round_to(float v, const float*) { return v; }
 static __device__ __forceinline__ float round_to(float v, const unsigned short*) { return f16_to_f32(f32_to_f16(v)); }
 
-template <typename T>
-static __device__ __forceinline__ void attention_simt_impl(const float* q0, const float* q1, const T* K, const T* V,
-                                                           long long capacity, const T* ring, int ringSlots,
+/** The kernels' shared memory, one for both paths (a __shared__ inside the template would be one per path). */
+struct SimtShared {
+    alignas(16) float qs[2][LONGLM_SIMT_ROWS][LONGLM_SIMT_MAX_HEAD];
+    float ps[LONGLM_SIMT_ROWS][LONGLM_SIMT_KEYS];
+    KeyRange ranges[LONGLM_SIMT_ROWS];
+    float rowM[LONGLM_SIMT_ROWS], rowL[LONGLM_SIMT_ROWS], rowCorr[LONGLM_SIMT_ROWS];
+};
+__shared__ SimtShared simtShared;
+
+/**
+ * CHUNKED: the chunked-ranges path (window = 0, no ring), compiled apart from the sliding-window and
+ * plain one so that it keeps its code (both inlined here: ptxas -v shows no register change).
+ */
+template <typename T, bool CHUNKED>
+static __device__ __forceinline__ void attention_simt_impl(const float* q0, const float* q1, const float* q2, const T* K,
+                                                           const T* V, long long capacity, const T* ring, int ringSlots,
                                                            const float* batchKeys, float* out, float* workspace, int n,
                                                            int start, int heads, int kvHeads, int headDim, int window,
-                                                           int farKeyLimit, int nearFromRing, int span, float scale,
+                                                           int farKeyLimit, int nearFromRing, int chunk, int span, float scale,
                                                            float softCap, int splits) {
     constexpr int RT = LONGLM_SIMT_ROWS;
     constexpr int KT = LONGLM_SIMT_KEYS;
     constexpr int ITEMS = RT * LONGLM_SIMT_MAX_HEAD / 4 / KT;
-    alignas(16) __shared__ float qs[2][RT][LONGLM_SIMT_MAX_HEAD];
-    __shared__ float ps[RT][KT];
-    __shared__ KeyRange ranges[RT];
-    __shared__ float rowM[RT], rowL[RT], rowCorr[RT];
+    float (&qs)[2][RT][LONGLM_SIMT_MAX_HEAD] = simtShared.qs;
+    float (&ps)[RT][KT] = simtShared.ps;
+    KeyRange (&ranges)[RT] = simtShared.ranges;
+    float (&rowM)[RT] = simtShared.rowM;
+    float (&rowL)[RT] = simtShared.rowL;
+    float (&rowCorr)[RT] = simtShared.rowCorr;
 
     const int tid = threadIdx.x;
     const int lane = tid & 31;
@@ -69,7 +86,7 @@ static __device__ __forceinline__ void attention_simt_impl(const float* q0, cons
     }
     if (tid < RT) {
         int rr = row0 + tid;
-        ranges[tid] = key_range(rr < rows ? start + rr / group : -1, window, span, farKeyLimit);
+        ranges[tid] = key_range(rr < rows ? start + rr / group : -1, window, chunk, span, farKeyLimit);
         rowM[tid] = LONGLM_NEG_INF;
         rowL[tid] = 0.0f;
         rowCorr[tid] = 1.0f;
@@ -80,9 +97,9 @@ static __device__ __forceinline__ void attention_simt_impl(const float* q0, cons
     const int lastRow = imin(row0 + RT, rows) - 1 - row0;
     const KeyRange lo = ranges[0];
     const KeyRange hi = ranges[lastRow];
-    const int chunk = split_chunk(kvLen, splits, KT);
-    const int kb = split * chunk;
-    const int ke = imin(kvLen, kb + chunk);
+    const int splitKeys = split_chunk(kvLen, splits, KT);
+    const int kb = split * splitKeys;
+    const int ke = imin(kvLen, kb + splitKeys);
     const int tileEnd = imin(ke, hi.p + 1);
 
     float acc[ITEMS][4];
@@ -92,17 +109,39 @@ static __device__ __forceinline__ void attention_simt_impl(const float* q0, cons
     }
     const int dGroups = D / 4;
 
-    for (int t0 = imax(kb, lo.first / KT * KT); t0 < tileEnd; t0 += KT) {
-        if (!tile_has_far(t0, KT, lo, hi, window) && !tile_has_near(t0, KT, lo, hi)) {
+    // Under chunks: the kind of the current visit, and the kind whose query copy qs[0] holds.
+    int visitKind = LONGLM_KEY_FAR, slotKind = LONGLM_KEY_NEAR;
+    int t0 = imax(kb, lo.first / KT * KT);
+    if constexpr (CHUNKED) {
+        seek_visit(visitKind, t0, lo, hi, kb, tileEnd, KT);
+    }
+    for (; t0 < tileEnd; CHUNKED ? seek_visit(visitKind, t0 += KT, lo, hi, kb, tileEnd, KT) : (void) (t0 += KT)) {
+        if (CHUNKED ? !tile_has_kind(visitKind, t0, KT, lo, hi)
+                    : !tile_has_far(t0, KT, lo, hi, window) && !tile_has_near(t0, KT, lo, hi)) {
             continue;
         }
-        // scores: one key per thread
+        if constexpr (CHUNKED) {
+            if (slotKind != visitKind) {
+                const float* q = visitKind == LONGLM_KEY_FAR ? q1 : visitKind == LONGLM_KEY_SUCC ? q2 : q0;
+                for (int e = tid; e < RT * D; e += blockDim.x) {
+                    int r = e / D;
+                    int rr = row0 + r;
+                    qs[0][r][e - r * D] = rr < rows ? q[((long long) (rr / group) * heads + g * group + rr % group) * D + e - r * D] : 0.0f;
+                }
+                slotKind = visitKind;
+                __syncthreads(); // the previous tile's readers of qs[0] finished at its last barrier
+            }
+        }
+        // scores: one key per thread; under chunks this visit's kind is scored like near keys, with qs[0]
         const int j = t0 + tid;
         int kind[RT];
         bool needNear = false, needFar = false;
 #pragma unroll
         for (int r = 0; r < RT; r++) {
-            kind[r] = j < ke ? key_kind(ranges[r], j) : LONGLM_KEY_MASKED;
+            kind[r] = j < ke ? key_kind<CHUNKED>(ranges[r], j) : LONGLM_KEY_MASKED;
+            if constexpr (CHUNKED) {
+                kind[r] = kind[r] == visitKind ? LONGLM_KEY_NEAR : LONGLM_KEY_MASKED; // or scored in another visit
+            }
             needNear |= kind[r] == LONGLM_KEY_NEAR;
             needFar |= kind[r] == LONGLM_KEY_FAR;
         }
@@ -249,11 +288,17 @@ static __device__ __forceinline__ void attention_simt_impl(const float* q0, cons
 
 #define LONGLM_ATTENTION_SIMT(suffix, T) \
     extern "C" __global__ void __launch_bounds__(128) attention_simt_##suffix( \
-            const float* q0, const float* q1, const T* K, const T* V, long long capacity, const T* ring, int ringSlots, \
-            const float* batchKeys, float* out, float* workspace, int n, int start, int heads, int kvHeads, int headDim, \
-            int window, int farKeyLimit, int nearFromRing, int span, float scale, float softCap, int splits) { \
-        attention_simt_impl<T>(q0, q1, K, V, capacity, ring, ringSlots, batchKeys, out, workspace, n, start, heads, kvHeads, \
-                               headDim, window, farKeyLimit, nearFromRing, span, scale, softCap, splits); \
+            const float* q0, const float* q1, const float* q2, const T* K, const T* V, long long capacity, const T* ring, \
+            int ringSlots, const float* batchKeys, float* out, float* workspace, int n, int start, int heads, int kvHeads, \
+            int headDim, int window, int farKeyLimit, int nearFromRing, int chunk, int span, float scale, float softCap, \
+            int splits) { \
+        if (chunk > 0) { \
+            attention_simt_impl<T, true>(q0, q1, q2, K, V, capacity, ring, ringSlots, batchKeys, out, workspace, n, start, heads, \
+                                         kvHeads, headDim, 0, farKeyLimit, 0, chunk, span, scale, softCap, splits); \
+        } else { \
+            attention_simt_impl<T, false>(q0, q1, q2, K, V, capacity, ring, ringSlots, batchKeys, out, workspace, n, start, heads, \
+                                          kvHeads, headDim, window, farKeyLimit, nearFromRing, 0, span, scale, softCap, splits); \
+        } \
     }
 LONGLM_ATTENTION_SIMT(f16, unsigned short)
 LONGLM_ATTENTION_SIMT(f32, float)

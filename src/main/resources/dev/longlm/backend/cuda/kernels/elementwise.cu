@@ -87,7 +87,7 @@ static __device__ __forceinline__ float silu(float x) {
  * GELU as model/Gelu.java: the tanh approximation of the input rounded to f16, the result rounded
  * to f16 (llama.cpp's table), inputs beyond ±10 passed through.
  */
-static __device__ __forceinline__ float gelu(float x) {
+static __device__ __forceinline__ float gelu_value(float x) {
     if (x <= -10.0f) {
         return 0.0f;
     }
@@ -111,14 +111,14 @@ extern "C" __global__ void swiglu(const float* gate, float* up, long long n) {
 /** up = up · gelu(gate). */
 extern "C" __global__ void geglu(const float* gate, float* up, long long n) {
     LONGLM_GRID_STRIDE(i, n) {
-        up[i] = __fmul_rn(up[i], gelu(gate[i]));
+        up[i] = __fmul_rn(up[i], gelu_value(gate[i]));
     }
 }
 
-/** x = gelu(x). */
+/** x = gelu(x) (the spec's `gelu`; named so that it does not clash with the device function). */
 extern "C" __global__ void gelu_inplace(float* x, long long n) {
     LONGLM_GRID_STRIDE(i, n) {
-        x[i] = gelu(x[i]);
+        x[i] = gelu_value(x[i]);
     }
 }
 

@@ -98,102 +98,48 @@ struct TypeQ8_0 {
     }
 };
 
-/** Q4_0: f16 d, 16 bytes of nibbles (low nibbles values 0-15, high 16-31); value = (q − 8)·d. */
-struct TypeQ4_0 {
+/**
+ * Q4_0, Q4_1, Q5_0, Q5_1 (32 values): f16 d, [f16 m,] [32 fifth bits,] 16 bytes of nibbles (low
+ * nibbles values 0-15, high 16-31; fifth bit j of qh belongs to value j). Without a min the level is
+ * centred (q − 8, or q5 − 16) and value = level·d; with one, value = q·d + m.
+ */
+template <int BLOCK_BYTES, int QS, int QH, bool HAS_MIN>
+struct TypeLegacy {
     static constexpr int VALUES = 32;
-    static constexpr int BYTES = 18;
+    static constexpr int BYTES = BLOCK_BYTES;
     static __device__ __forceinline__ void dequant8(const unsigned char* b, int v0, float* out) {
         float d = f16_to_f32((unsigned short) load_u16(b));
-        const unsigned char* qs = b + 2 + (v0 & 15);
+        float m = HAS_MIN ? f16_to_f32((unsigned short) load_u16(b + 2)) : 0.0f;
+        unsigned qh = QH > 0 ? load_u32_a2(b + QH) : 0u;
+        const int offset = HAS_MIN ? 0 : (QH > 0 ? 16 : 8);
+        const unsigned char* qs = b + QS + (v0 & 15);
         int shift = v0 >= 16 ? 4 : 0;
 #pragma unroll
         for (int k = 0; k < 8; k++) {
-            out[k] = __fmul_rn((float) (((qs[k] >> shift) & 0xF) - 8), d);
+            int q = ((qs[k] >> shift) & 0xF) | (((qh >> (v0 + k)) & 1) << 4);
+            if (HAS_MIN) {
+                out[k] = __fadd_rn(__fmul_rn((float) q, d), m);
+            } else {
+                out[k] = __fmul_rn((float) (q - offset), d);
+            }
         }
     }
 };
-
-/** Q4_1: f16 d, f16 m, 16 bytes of nibbles; value = q·d + m. */
-struct TypeQ4_1 {
-    static constexpr int VALUES = 32;
-    static constexpr int BYTES = 20;
-    static __device__ __forceinline__ void dequant8(const unsigned char* b, int v0, float* out) {
-        float d = f16_to_f32((unsigned short) load_u16(b));
-        float m = f16_to_f32((unsigned short) load_u16(b + 2));
-        const unsigned char* qs = b + 4 + (v0 & 15);
-        int shift = v0 >= 16 ? 4 : 0;
-#pragma unroll
-        for (int k = 0; k < 8; k++) {
-            out[k] = __fadd_rn(__fmul_rn((float) ((qs[k] >> shift) & 0xF), d), m);
-        }
-    }
-};
-
-/** Fifth bits of Q5_0/Q5_1: bit j of qh belongs to value j (j < 16) and bit j+16 to value j+16. */
-static __device__ __forceinline__ int q5_value(const unsigned char* qs, unsigned qh, int v) {
-    int j = v & 15;
-    int low = v >= 16 ? qs[j] >> 4 : qs[j] & 0xF;
-    return low | (((qh >> v) & 1) << 4);
-}
-
-/** Q5_0: f16 d, 32 fifth bits, 16 bytes of nibbles; value = (q5 − 16)·d. */
-struct TypeQ5_0 {
-    static constexpr int VALUES = 32;
-    static constexpr int BYTES = 22;
-    static __device__ __forceinline__ void dequant8(const unsigned char* b, int v0, float* out) {
-        float d = f16_to_f32((unsigned short) load_u16(b));
-        unsigned qh = load_u32_a2(b + 2);
-#pragma unroll
-        for (int k = 0; k < 8; k++) {
-            out[k] = __fmul_rn((float) (q5_value(b + 6, qh, v0 + k) - 16), d);
-        }
-    }
-};
-
-/** Q5_1: f16 d, f16 m, 32 fifth bits, 16 bytes of nibbles; value = q5·d + m. */
-struct TypeQ5_1 {
-    static constexpr int VALUES = 32;
-    static constexpr int BYTES = 24;
-    static __device__ __forceinline__ void dequant8(const unsigned char* b, int v0, float* out) {
-        float d = f16_to_f32((unsigned short) load_u16(b));
-        float m = f16_to_f32((unsigned short) load_u16(b + 2));
-        unsigned qh = load_u32_a2(b + 4);
-#pragma unroll
-        for (int k = 0; k < 8; k++) {
-            out[k] = __fadd_rn(__fmul_rn((float) q5_value(b + 8, qh, v0 + k), d), m);
-        }
-    }
-};
+typedef TypeLegacy<18, 2, 0, false> TypeQ4_0;
+typedef TypeLegacy<20, 4, 0, true> TypeQ4_1;
+typedef TypeLegacy<22, 6, 2, false> TypeQ5_0;
+typedef TypeLegacy<24, 8, 4, true> TypeQ5_1;
 
 /**
- * Q4_K: f16 d, f16 dmin, 12 bytes of 6-bit (scale, min) pairs for 8 sub-blocks of 32, 128 bytes of
- * nibbles: bytes 32j … 32j+31 hold sub-block 2j in their low and 2j+1 in their high nibbles.
- * value = (d·scale)·q − (dmin·min).
+ * Q4_K and Q5_K (256 values): f16 d, f16 dmin, 12 bytes of 6-bit (scale, min) pairs for 8
+ * sub-blocks of 32, [32 bytes of fifth bits: bit `sub` of byte l belongs to value l of sub-block
+ * `sub`,] 128 bytes of nibbles: bytes 32j … 32j+31 hold sub-block 2j in their low and 2j+1 in their
+ * high nibbles. value = (d·scale)·q − (dmin·min).
  */
-struct TypeQ4_K {
+template <int BLOCK_BYTES, bool FIFTH>
+struct TypeK {
     static constexpr int VALUES = 256;
-    static constexpr int BYTES = 144;
-    static __device__ __forceinline__ void dequant8(const unsigned char* b, int v0, float* out) {
-        float d = f16_to_f32((unsigned short) load_u16(b));
-        float dmin = f16_to_f32((unsigned short) load_u16(b + 2));
-        int sub = v0 / 32;
-        int pair = v0 / 64;
-        int l = v0 & 31;
-        float scale = __fmul_rn(d, (float) kquant_scale(b + 4, sub));
-        float min = __fmul_rn(dmin, (float) kquant_min(b + 4, sub));
-        const unsigned char* qs = b + 16 + 32 * pair + l;
-        int shift = (sub & 1) ? 4 : 0;
-#pragma unroll
-        for (int k = 0; k < 8; k++) {
-            out[k] = __fsub_rn(__fmul_rn(scale, (float) ((qs[k] >> shift) & 0xF)), min);
-        }
-    }
-};
-
-/** Q5_K: as Q4_K with 32 bytes of fifth bits after the scales: bit `sub` of byte l belongs to value l of sub-block `sub`. */
-struct TypeQ5_K {
-    static constexpr int VALUES = 256;
-    static constexpr int BYTES = 176;
+    static constexpr int BYTES = BLOCK_BYTES;
     static __device__ __forceinline__ void dequant8(const unsigned char* b, int v0, float* out) {
         float d = f16_to_f32((unsigned short) load_u16(b));
         float dmin = f16_to_f32((unsigned short) load_u16(b + 2));
@@ -203,15 +149,20 @@ struct TypeQ5_K {
         float scale = __fmul_rn(d, (float) kquant_scale(b + 4, sub));
         float min = __fmul_rn(dmin, (float) kquant_min(b + 4, sub));
         const unsigned char* qh = b + 16 + l;
-        const unsigned char* qs = b + 48 + 32 * pair + l;
+        const unsigned char* qs = b + (FIFTH ? 48 : 16) + 32 * pair + l;
         int shift = (sub & 1) ? 4 : 0;
 #pragma unroll
         for (int k = 0; k < 8; k++) {
-            int q = ((qs[k] >> shift) & 0xF) | (((qh[k] >> sub) & 1) << 4);
+            int q = (qs[k] >> shift) & 0xF;
+            if (FIFTH) {
+                q |= ((qh[k] >> sub) & 1) << 4;
+            }
             out[k] = __fsub_rn(__fmul_rn(scale, (float) q), min);
         }
     }
 };
+typedef TypeK<144, false> TypeQ4_K;
+typedef TypeK<176, true> TypeQ5_K;
 
 /**
  * Q6_K: 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 signed scales (one per 16 values),
