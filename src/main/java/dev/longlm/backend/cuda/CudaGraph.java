@@ -3,17 +3,20 @@ package dev.longlm.backend.cuda;
 /**
  * An executable CUDA graph ({@code CUgraphExec}) made by {@link CudaStream#capture}: the captured
  * launches, copies and GEMMs replayed by one call, with the arguments they had when captured.
- * Replaying a decode step this way costs one launch instead of one per kernel.
+ * Replaying a decode step this way costs one launch instead of one per kernel. The captured
+ * {@code CUgraph} is kept beside it, since its node handles identify the nodes to update in the exec.
  */
 public final class CudaGraph implements AutoCloseable {
     private final CudaDriver driver;
     private final long exec;
+    private final long graph;
     private final CudaStream stream;
     private boolean closed;
 
-    CudaGraph(CudaDriver driver, long exec, CudaStream stream) {
+    CudaGraph(CudaDriver driver, long exec, long graph, CudaStream stream) {
         this.driver = driver;
         this.exec = exec;
+        this.graph = graph;
         this.stream = stream;
     }
 
@@ -36,7 +39,11 @@ public final class CudaGraph implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            driver.destroyGraphExec(exec);
+            try {
+                driver.destroyGraphExec(exec);
+            } finally {
+                driver.destroyGraph(graph);
+            }
         }
     }
 }
