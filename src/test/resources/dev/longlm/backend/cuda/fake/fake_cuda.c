@@ -44,6 +44,7 @@ typedef void* handle;
 #define ERR_ILLEGAL_ADDRESS 700
 #define ERR_LAUNCH_FAILED 719
 #define ERR_STREAM_CAPTURE_UNSUPPORTED 900
+#define ERR_STREAM_CAPTURE_INVALIDATED 901
 
 static const long long TOTAL_MEMORY = 8LL << 30;
 static long long allocated = 0;
@@ -61,6 +62,7 @@ CUresult cuGetErrorName(CUresult error, const char** name) {
         case ERR_ILLEGAL_ADDRESS: *name = "CUDA_ERROR_ILLEGAL_ADDRESS"; return OK;
         case ERR_LAUNCH_FAILED: *name = "CUDA_ERROR_LAUNCH_FAILED"; return OK;
         case ERR_STREAM_CAPTURE_UNSUPPORTED: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return OK;
+        case ERR_STREAM_CAPTURE_INVALIDATED: *name = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"; return OK;
         default: *name = 0; return ERR_INVALID_VALUE;
     }
 }
@@ -112,7 +114,29 @@ CUresult cuDevicePrimaryCtxRelease_v2(int device) {
     return OK;
 }
 CUresult cuCtxSetCurrent(handle ctx) { if (ctx != &context_object) return ERR_INVALID_VALUE; current = ctx; return OK; }
-CUresult cuCtxSynchronize(void) { return current ? OK : ERR_INVALID_VALUE; }
+
+// The one capture sequence (the bindings capture in CU_STREAM_CAPTURE_MODE_THREAD_LOCAL from one thread) and its
+// status as CUstreamCaptureStatus: none, active, or invalidated by a call that capture does not permit.
+enum { CAPTURE_NONE = 0, CAPTURE_ACTIVE = 1, CAPTURE_INVALIDATED = 2 };
+static int capture_status = CAPTURE_NONE;
+
+/**
+ * Whether `call` is refused because a capture is under way: as in the driver's thread-local mode, calls
+ * that are not queued on the stream (allocating, freeing, synchronizing) fail with
+ * CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidate the capture (its cuStreamEndCapture then fails).
+ */
+static int refused_while_capturing(const char* call) {
+    if (capture_status == CAPTURE_NONE) return 0;
+    fprintf(stderr, "fake cuda: %s while a stream is capturing: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, capture invalidated\n",
+            call);
+    capture_status = CAPTURE_INVALIDATED;
+    return 1;
+}
+
+CUresult cuCtxSynchronize(void) {
+    if (refused_while_capturing("cuCtxSynchronize")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    return current ? OK : ERR_INVALID_VALUE;
+}
 
 // ---- memory: host pages stand for device memory ----
 
@@ -155,6 +179,7 @@ CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
 }
 
 CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
+    if (refused_while_capturing("cuMemAlloc")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
     if (bytes == 0) return ERR_INVALID_VALUE;
     if ((long long) bytes > TOTAL_MEMORY / 2 - allocated) return ERR_OUT_OF_MEMORY;
     if (block_count == block_capacity) {
@@ -179,6 +204,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
 }
 
 CUresult cuMemFree_v2(CUdeviceptr ptr) {
+    if (refused_while_capturing("cuMemFree")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
     for (int i = 0; i < block_count; i++) {
         if ((CUdeviceptr) (uintptr_t) blocks[i].base == ptr) {
             munmap(blocks[i].mapping, blocks[i].mapped);
@@ -190,14 +216,65 @@ CUresult cuMemFree_v2(CUdeviceptr ptr) {
     return ERR_INVALID_VALUE;
 }
 
+// Page-locked host memory: cuMemHostAlloc'd or registered ranges. Graphs copy only from these (a copy
+// node reads its host memory when the graph runs, so it must still be there then).
+typedef struct { char* base; size_t bytes; int allocated; } Pinned;
+static Pinned* pinned = 0;
+static int pinned_count = 0;
+
+static int add_pinned(void* base, size_t bytes, int allocated_here) {
+    Pinned* grown = realloc(pinned, sizeof(Pinned) * (size_t) (pinned_count + 1));
+    if (!grown) return 0;
+    pinned = grown;
+    pinned[pinned_count++] = (Pinned) {base, bytes, allocated_here};
+    return 1;
+}
+
+/** Removes the pinned range starting at `base` (allocated by cuMemHostAlloc or not); whether there was one. */
+static int remove_pinned(void* base, int allocated_here) {
+    for (int i = 0; i < pinned_count; i++) {
+        if (pinned[i].base == base && pinned[i].allocated == allocated_here) {
+            pinned[i] = pinned[--pinned_count];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/** Whether [p, p + bytes) lies in one live pinned range. */
+static int is_pinned(uintptr_t p, size_t bytes) {
+    for (int i = 0; i < pinned_count; i++) {
+        uintptr_t start = (uintptr_t) pinned[i].base;
+        if (p >= start && p + bytes <= start + pinned[i].bytes) return 1;
+    }
+    return 0;
+}
+
 CUresult cuMemHostAlloc(void** p, size_t bytes, unsigned int flags) {
+    if (refused_while_capturing("cuMemHostAlloc")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
     if (flags != 1) return ERR_INVALID_VALUE;  // the bindings ask for portable memory
     *p = calloc(1, bytes);
+    if (*p && !add_pinned(*p, bytes, 1)) {
+        free(*p);
+        *p = 0;
+    }
     return *p ? OK : ERR_OUT_OF_MEMORY;
 }
-CUresult cuMemFreeHost(void* p) { free(p); return OK; }
-CUresult cuMemHostRegister_v2(void* p, size_t bytes, unsigned int flags) { return p && bytes && (flags & 1) ? OK : ERR_INVALID_VALUE; }
-CUresult cuMemHostUnregister(void* p) { return p ? OK : ERR_INVALID_VALUE; }
+CUresult cuMemFreeHost(void* p) {
+    if (refused_while_capturing("cuMemFreeHost")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    if (!remove_pinned(p, 1)) return ERR_INVALID_VALUE;
+    free(p);
+    return OK;
+}
+CUresult cuMemHostRegister_v2(void* p, size_t bytes, unsigned int flags) {
+    if (refused_while_capturing("cuMemHostRegister")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    if (!p || !bytes || !(flags & 1)) return ERR_INVALID_VALUE;
+    return add_pinned(p, bytes, 0) ? OK : ERR_OUT_OF_MEMORY;
+}
+CUresult cuMemHostUnregister(void* p) {
+    if (refused_while_capturing("cuMemHostUnregister")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    return p && remove_pinned(p, 0) ? OK : ERR_INVALID_VALUE;
+}
 
 // ---- streams, capture and graphs ----
 
@@ -220,7 +297,9 @@ typedef struct {
     const char* kinds;
 } Kernel;
 
-enum { OP_LAUNCH, OP_COPY, OP_FILL8, OP_FILL32, OP_GEMM };
+// What a stream runs, or a graph holds as one node. Copies name their direction so that a graph can
+// check, each time it runs, that their memory is still there (host memory pinned, device memory live).
+enum { OP_LAUNCH, OP_COPY_HTOD, OP_COPY_DTOH, OP_COPY_DTOD, OP_FILL8, OP_FILL32, OP_GEMM };
 typedef struct {
     int kind;
     const Kernel* kernel;
@@ -236,18 +315,49 @@ typedef struct {
     const void* a; const void* b; void* c;
 } Op;
 
-typedef struct { Op ops[64]; int count; } Graph;
+// A CUgraphNode. Never freed: a handle kept past its graph's cuGraphDestroy is recognised as dead
+// (the driver documents node handles as valid only until their graph is destroyed).
+typedef struct { long long graph; int index; int live; } Node;
 
+// A CUgraph (what a capture recorded: a chain of nodes, each depending on the one before) or a
+// CUgraphExec (its instantiated copy, which node updates change and launches run).
+typedef struct {
+    long long serial;  // unique per captured graph; an exec keeps its graph's
+    Op* ops;
+    Node** nodes;
+    int count, capacity;
+} Graph;
+
+static long long next_graph_serial = 1;
 static Stream* capturing_stream = 0;
 static Graph* capture = 0;
+static const Node* last_captured[1];
+static const unsigned char no_edge_data[8];
 
+// What tests may ask of the fake (fake_cuda_graph_counts): captures ended, graph launches, nodes run
+// by launches, kernel nodes updated.
+static long long counts[4];
+
+/** Appends `op` to the capture when `s` is the capturing stream (then it does not run now); whether it did. */
 static int record(Stream* s, Op op) {
-    if (s && s->capturing) {
-        if (capture->count == 64) return 0;
-        capture->ops[capture->count++] = op;
-        return 1;
+    if (!s || !s->capturing) return 0;
+    if (capture->count == capture->capacity) {
+        int capacity = capture->capacity ? 2 * capture->capacity : 256;
+        capture->ops = realloc(capture->ops, sizeof(Op) * (size_t) capacity);
+        capture->nodes = realloc(capture->nodes, sizeof(Node*) * (size_t) capacity);
+        capture->capacity = capacity;
     }
-    return 0;
+    Node* node = malloc(sizeof(Node));
+    *node = (Node) {capture->serial, capture->count, 1};
+    capture->nodes[capture->count] = node;
+    capture->ops[capture->count++] = op;
+    return 1;
+}
+
+static void free_graph(Graph* g) {
+    free(g->ops);
+    free(g->nodes);
+    free(g);
 }
 
 CUresult cuStreamCreate(handle* stream, unsigned int flags) {
@@ -256,35 +366,179 @@ CUresult cuStreamCreate(handle* stream, unsigned int flags) {
     return OK;
 }
 CUresult cuStreamDestroy_v2(handle stream) { if (!stream) return ERR_INVALID_HANDLE; free(stream); return OK; }
-CUresult cuStreamSynchronize(handle stream) { return stream && !((Stream*) stream)->capturing ? OK : ERR_INVALID_HANDLE; }
+CUresult cuStreamSynchronize(handle stream) {
+    if (!stream) return ERR_INVALID_HANDLE;
+    if (((Stream*) stream)->capturing && refused_while_capturing("cuStreamSynchronize")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    return OK;
+}
 CUresult cuStreamWaitEvent(handle stream, handle event, unsigned int flags) { return stream && event && flags == 0 ? OK : ERR_INVALID_VALUE; }
 
 CUresult cuStreamBeginCapture_v2(handle stream, int mode) {
-    if (!stream || capture || mode != 1) return ERR_INVALID_VALUE;
+    if (!stream || capture || mode != 1) return ERR_INVALID_VALUE;  // the bindings capture thread-local
     capture = calloc(1, sizeof(Graph));
+    capture->serial = next_graph_serial++;
     capturing_stream = stream;
     capturing_stream->capturing = 1;
+    capture_status = CAPTURE_ACTIVE;
     return OK;
 }
+
 CUresult cuStreamEndCapture(handle stream, handle* graph) {
-    if (stream != capturing_stream) return ERR_INVALID_VALUE;
+    if (!capture || stream != capturing_stream) return ERR_INVALID_VALUE;  // CUDA_ERROR_STREAM_CAPTURE_UNMATCHED
+    int invalidated = capture_status == CAPTURE_INVALIDATED;
     capturing_stream->capturing = 0;
     capturing_stream = 0;
+    capture_status = CAPTURE_NONE;
+    if (invalidated) {
+        for (int i = 0; i < capture->count; i++) capture->nodes[i]->live = 0;
+        free_graph(capture);
+        capture = 0;
+        *graph = 0;
+        return ERR_STREAM_CAPTURE_INVALIDATED;
+    }
     *graph = capture;
     capture = 0;
+    counts[0]++;
     return OK;
 }
+
+// cuda.h (CUDA 13): CUresult cuStreamGetCaptureInfo_v3(CUstream, CUstreamCaptureStatus* captureStatus_out,
+// cuuint64_t* id_out, CUgraph* graph_out, const CUgraphNode** dependencies_out,
+// const CUgraphEdgeData** edgeData_out, size_t* numDependencies_out). A captured stream is a chain here,
+// so the next node depends on the last one captured (none before the first).
+CUresult cuStreamGetCaptureInfo_v3(handle stream, int* status, unsigned long long* id, handle* graph, const Node*** dependencies,
+                                   const void** edge_data, size_t* count) {
+    if (!stream || !status || (edge_data && !dependencies)) return ERR_INVALID_VALUE;
+    Stream* s = stream;
+    *status = s->capturing ? capture_status : CAPTURE_NONE;
+    if (*status != CAPTURE_ACTIVE) return OK;
+    if (id) *id = (unsigned long long) capture->serial;
+    if (graph) *graph = capture;
+    last_captured[0] = capture->count ? capture->nodes[capture->count - 1] : 0;
+    if (dependencies) *dependencies = last_captured;
+    if (edge_data) *edge_data = no_edge_data;
+    if (count) *count = capture->count ? 1 : 0;
+    return OK;
+}
+
 CUresult cuGraphInstantiateWithFlags(handle* exec, handle graph, unsigned long long flags) {
     if (!graph || flags != 0) return ERR_INVALID_VALUE;
-    Graph* copy = malloc(sizeof(Graph));
-    memcpy(copy, graph, sizeof(Graph));
+    if (refused_while_capturing("cuGraphInstantiate")) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    const Graph* g = graph;
+    Graph* copy = calloc(1, sizeof(Graph));
+    copy->serial = g->serial;
+    copy->count = copy->capacity = g->count;
+    copy->ops = malloc(sizeof(Op) * (size_t) (g->count ? g->count : 1));
+    copy->nodes = malloc(sizeof(Node*) * (size_t) (g->count ? g->count : 1));
+    memcpy(copy->ops, g->ops, sizeof(Op) * (size_t) g->count);
+    memcpy(copy->nodes, g->nodes, sizeof(Node*) * (size_t) g->count);
     *exec = copy;
     return OK;
 }
-CUresult cuGraphDestroy(handle graph) { if (!graph) return ERR_INVALID_HANDLE; free(graph); return OK; }
-CUresult cuGraphExecDestroy(handle exec) { if (!exec) return ERR_INVALID_HANDLE; free(exec); return OK; }
+
+CUresult cuGraphDestroy(handle graph) {
+    if (!graph) return ERR_INVALID_HANDLE;
+    Graph* g = graph;
+    for (int i = 0; i < g->count; i++) g->nodes[i]->live = 0;
+    free_graph(g);
+    return OK;
+}
+CUresult cuGraphExecDestroy(handle exec) { if (!exec) return ERR_INVALID_HANDLE; free_graph(exec); return OK; }
+
+/** Whether a kernel's pointer parameters (as far as its library names them) each point into live device memory. */
+static int pointers_live(const char* call, const Kernel* k, unsigned char params[][8]) {
+    for (int i = 0; k->kinds && i < k->count; i++) {
+        CUdeviceptr p;
+        memcpy(&p, params[i], sizeof p);
+        if (k->kinds[i] == 'p' && p != 0 && !find_block(p, 1)) {
+            fprintf(stderr, "fake cuda: %s of %s: parameter %d (0x%llx) is not in any live device allocation\n", call, k->name, i, p);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int launch_shape_valid(const Kernel* k, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                              unsigned shared) {
+    if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024) return 0;
+    if (gy > 65535 || gz > 65535) return 0;
+    if (shared > (unsigned) k->max_dynamic_shared) {
+        if (k->emu) {
+            fprintf(stderr, "fake cuda: %s: %u bytes of dynamic shared memory, but the function allows %d "
+                    "(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)\n", k->name, shared, k->max_dynamic_shared);
+        }
+        return 0;
+    }
+    return 1;
+}
+
+// cuda.h's CUDA_KERNEL_NODE_PARAMS_v2 (CUDA 12 and 13), field for field.
+typedef struct {
+    handle func;
+    unsigned int gridDimX, gridDimY, gridDimZ;
+    unsigned int blockDimX, blockDimY, blockDimZ;
+    unsigned int sharedMemBytes;
+    void** kernelParams;
+    void** extra;
+    handle kern;
+    handle ctx;
+} KernelNodeParams;
+_Static_assert(sizeof(KernelNodeParams) == 72, "CUDA_KERNEL_NODE_PARAMS_v2 is 72 bytes");
+_Static_assert(__builtin_offsetof(KernelNodeParams, kernelParams) == 40, "kernelParams at 40");
+
+/**
+ * The node `node` of `exec` gets new launch parameters, as cuGraphExecKernelNodeSetParams_v2: `node` must be
+ * a live kernel node of the graph `exec` was instantiated from. The driver would also accept another
+ * function within limits; the backend only ever updates arguments, so a different function here means
+ * the wrong node and is refused.
+ */
+CUresult cuGraphExecKernelNodeSetParams_v2(handle exec, handle node, const KernelNodeParams* p) {
+    Graph* g = exec;
+    const Node* n = node;
+    if (!g || !n || !p) return ERR_INVALID_VALUE;
+    if (!n->live) {
+        fprintf(stderr, "fake cuda: cuGraphExecKernelNodeSetParams: the node's graph was destroyed (node handles are valid "
+                "only while their graph lives; keep the CUgraph as long as its exec is updated)\n");
+        return ERR_INVALID_VALUE;
+    }
+    if (n->graph != g->serial || n->index >= g->count || g->nodes[n->index] != n) {
+        fprintf(stderr, "fake cuda: cuGraphExecKernelNodeSetParams: the node is not of the graph this exec was instantiated from\n");
+        return ERR_INVALID_VALUE;
+    }
+    Op* op = &g->ops[n->index];
+    if (op->kind != OP_LAUNCH) {
+        fprintf(stderr, "fake cuda: cuGraphExecKernelNodeSetParams: node %d is not a kernel node\n", n->index);
+        return ERR_INVALID_VALUE;
+    }
+    const Kernel* k = p->func;
+    if (k != op->kernel) {
+        fprintf(stderr, "fake cuda: cuGraphExecKernelNodeSetParams: node %d launches %s, not %s\n", n->index, op->kernel->name,
+                k ? k->name : "(null)");
+        return ERR_INVALID_VALUE;
+    }
+    if (p->extra || p->kern || p->ctx || !p->kernelParams) {
+        fprintf(stderr, "fake cuda: cuGraphExecKernelNodeSetParams: extra, kern and ctx must be null and kernelParams set "
+                "(a struct laid out unlike CUDA_KERNEL_NODE_PARAMS_v2?)\n");
+        return ERR_INVALID_VALUE;
+    }
+    if (!launch_shape_valid(k, p->gridDimX, p->gridDimY, p->gridDimZ, p->blockDimX, p->blockDimY, p->blockDimZ,
+                            p->sharedMemBytes)) {
+        return ERR_INVALID_VALUE;
+    }
+    Op updated = *op;
+    updated.grid[0] = p->gridDimX; updated.grid[1] = p->gridDimY; updated.grid[2] = p->gridDimZ;
+    updated.block[0] = p->blockDimX; updated.block[1] = p->blockDimY; updated.block[2] = p->blockDimZ;
+    updated.shared = p->sharedMemBytes;
+    // The values are copied now, as the driver does: the caller reuses its argument buffer at once.
+    for (int i = 0; i < k->count; i++) memcpy(updated.params[i], p->kernelParams[i], (size_t) k->sizes[i]);
+    if (!pointers_live("cuGraphExecKernelNodeSetParams", k, updated.params)) return ERR_INVALID_VALUE;
+    *op = updated;
+    counts[3]++;
+    return OK;
+}
 
 static void run_gemm(const Op* op);
+static int gemm_ranges_live(const char* call, const Op* op);
 
 static CUresult run(Op* op) {
     void* pointers[MAX_PARAMS];
@@ -304,7 +558,7 @@ static CUresult run(Op* op) {
             op->kernel->fn(op->grid[0] * op->grid[1] * op->grid[2], op->block[0] * op->block[1] * op->block[2], 0, 0,
                            pointers);
             return OK;
-        case OP_COPY: memmove(op->dst, op->src, op->count); return OK;
+        case OP_COPY_HTOD: case OP_COPY_DTOH: case OP_COPY_DTOD: memmove(op->dst, op->src, op->count); return OK;
         case OP_FILL8: memset(op->dst, (int) op->value, op->count); return OK;
         case OP_FILL32: for (size_t i = 0; i < op->count; i++) ((unsigned*) op->dst)[i] = op->value; return OK;
         case OP_GEMM: run_gemm(op); return OK;
@@ -312,36 +566,95 @@ static CUresult run(Op* op) {
     return ERR_INVALID_VALUE;
 }
 
+/**
+ * Whether a node's memory is still there when its graph runs: device ranges in live allocations, host
+ * ranges pinned (a node keeps the addresses it was captured with, so a buffer freed or grown since then
+ * is a bug of the caller that a GPU would not report).
+ */
+static int node_memory_live(int index, const Op* op) {
+    char call[64];
+    snprintf(call, sizeof call, "cuGraphLaunch, node %d", index);
+    switch (op->kind) {
+        case OP_LAUNCH: return pointers_live(call, op->kernel, (unsigned char (*)[8]) op->params);
+        case OP_COPY_HTOD:
+            if (!is_pinned((uintptr_t) op->src, op->count)) {
+                fprintf(stderr, "fake cuda: %s: the host source of a copy is no longer pinned memory\n", call);
+                return 0;
+            }
+            return device_range(call, "copy destination", (uintptr_t) op->dst, op->count);
+        case OP_COPY_DTOH:
+            if (!is_pinned((uintptr_t) op->dst, op->count)) {
+                fprintf(stderr, "fake cuda: %s: the host destination of a copy is no longer pinned memory\n", call);
+                return 0;
+            }
+            return device_range(call, "copy source", (uintptr_t) op->src, op->count);
+        case OP_COPY_DTOD:
+            return device_range(call, "copy destination", (uintptr_t) op->dst, op->count)
+                    && device_range(call, "copy source", (uintptr_t) op->src, op->count);
+        case OP_FILL8: return device_range(call, "fill destination", (uintptr_t) op->dst, op->count);
+        case OP_FILL32: return device_range(call, "fill destination", (uintptr_t) op->dst, 4 * op->count);
+        case OP_GEMM: return gemm_ranges_live(call, op);
+    }
+    return 0;
+}
+
 CUresult cuGraphLaunch(handle exec, handle stream) {
     if (!exec || !stream) return ERR_INVALID_HANDLE;
+    if (((Stream*) stream)->capturing) {
+        fprintf(stderr, "fake cuda: cuGraphLaunch into a capturing stream (a child graph) is not emulated\n");
+        return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    }
     Graph* g = exec;
+    // All nodes are checked before any runs, so that a stale graph changes nothing.
+    for (int i = 0; i < g->count; i++) {
+        if (!node_memory_live(i, &g->ops[i])) return ERR_ILLEGAL_ADDRESS;
+    }
     for (int i = 0; i < g->count; i++) {
         CUresult r = run(&g->ops[i]);
         if (r != OK) return r;
     }
+    counts[1]++;
+    counts[2] += g->count;
     return OK;
 }
 
+/** For tests: captures ended, graph launches, nodes those launches ran, kernel nodes updated. */
+void fake_cuda_graph_counts(long long out[4]) {
+    memcpy(out, counts, sizeof counts);
+}
+
+/** Runs `op` now, or appends it to the capture; an invalidated capture takes nothing more. */
 static CUresult submit(Stream* s, Op op) {
     if (!s) return ERR_INVALID_HANDLE;
+    if (s->capturing && capture_status == CAPTURE_INVALIDATED) return ERR_STREAM_CAPTURE_INVALIDATED;
     return record(s, op) ? OK : run(&op);
 }
 
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, handle stream) {
-    if (((Stream*) stream)->capturing) return ERR_STREAM_CAPTURE_UNSUPPORTED;  // host memory in a graph: not used here
+    if (!stream) return ERR_INVALID_HANDLE;
+    // A captured copy reads its source when the graph runs: only pinned memory can be meant.
+    if (((Stream*) stream)->capturing && !is_pinned((uintptr_t) src, n)
+            && refused_while_capturing("cuMemcpyHtoDAsync from pageable memory")) {
+        return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    }
     if (!device_range("cuMemcpyHtoDAsync", "destination", dst, n)) return ERR_INVALID_VALUE;
-    return submit(stream, (Op) {.kind = OP_COPY, .dst = (void*) (uintptr_t) dst, .src = src, .count = n});
+    return submit(stream, (Op) {.kind = OP_COPY_HTOD, .dst = (void*) (uintptr_t) dst, .src = src, .count = n});
 }
 CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, handle stream) {
-    if (((Stream*) stream)->capturing) return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    if (!stream) return ERR_INVALID_HANDLE;
+    if (((Stream*) stream)->capturing && !is_pinned((uintptr_t) dst, n)
+            && refused_while_capturing("cuMemcpyDtoHAsync to pageable memory")) {
+        return ERR_STREAM_CAPTURE_UNSUPPORTED;
+    }
     if (!device_range("cuMemcpyDtoHAsync", "source", src, n)) return ERR_INVALID_VALUE;
-    return submit(stream, (Op) {.kind = OP_COPY, .dst = dst, .src = (const void*) (uintptr_t) src, .count = n});
+    return submit(stream, (Op) {.kind = OP_COPY_DTOH, .dst = dst, .src = (const void*) (uintptr_t) src, .count = n});
 }
 CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, handle stream) {
     if (!device_range("cuMemcpyDtoDAsync", "destination", dst, n) || !device_range("cuMemcpyDtoDAsync", "source", src, n)) {
         return ERR_INVALID_VALUE;
     }
-    return submit(stream, (Op) {.kind = OP_COPY, .dst = (void*) (uintptr_t) dst, .src = (const void*) (uintptr_t) src, .count = n});
+    return submit(stream, (Op) {.kind = OP_COPY_DTOD, .dst = (void*) (uintptr_t) dst, .src = (const void*) (uintptr_t) src,
+                                .count = n});
 }
 CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t n, handle stream) {
     if (!device_range("cuMemsetD8Async", "destination", dst, n)) return ERR_INVALID_VALUE;
@@ -543,27 +856,12 @@ CUresult cuLaunchKernel(handle function, unsigned gx, unsigned gy, unsigned gz, 
                         unsigned shared, handle stream, void** params, void** extra) {
     Kernel* k = function;
     if (!k || !stream || extra) return ERR_INVALID_HANDLE;
-    if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024) return ERR_INVALID_VALUE;
-    if (gy > 65535 || gz > 65535) return ERR_INVALID_VALUE;
-    if (shared > (unsigned) k->max_dynamic_shared) {
-        if (k->emu) {
-            fprintf(stderr, "fake cuda: %s: %u bytes of dynamic shared memory, but the function allows %d "
-                    "(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)\n", k->name, shared, k->max_dynamic_shared);
-        }
-        return ERR_INVALID_VALUE;
-    }
+    if (!launch_shape_valid(k, gx, gy, gz, bx, by, bz, shared)) return ERR_INVALID_VALUE;
     Op op = {.kind = OP_LAUNCH, .kernel = k, .grid = {gx, gy, gz}, .block = {bx, by, bz}, .shared = shared};
     // Copy the values at launch, as the driver does: the caller reuses its argument buffer at once.
     for (int i = 0; i < k->count; i++) memcpy(op.params[i], params[i], (size_t) k->sizes[i]);
-    for (int i = 0; k->kinds && i < k->count; i++) {
-        CUdeviceptr p;
-        memcpy(&p, op.params[i], sizeof p);
-        if (k->kinds[i] == 'p' && p != 0 && !find_block(p, 1)) {
-            fprintf(stderr, "fake cuda: %s: parameter %d (0x%llx) is not in any live device allocation\n", k->name, i, p);
-            return ERR_ILLEGAL_ADDRESS;
-        }
-    }
-    return record(stream, op) ? OK : run(&op);
+    if (!pointers_live("cuLaunchKernel", k, op.params)) return ERR_ILLEGAL_ADDRESS;
+    return submit(stream, op);
 }
 
 // ---- cuBLAS ----
@@ -589,6 +887,7 @@ const char* cublasGetStatusName(int status) {
     switch (status) {
         case 0: return "CUBLAS_STATUS_SUCCESS";
         case 7: return "CUBLAS_STATUS_INVALID_VALUE";
+        case 13: return "CUBLAS_STATUS_EXECUTION_FAILED";
         case 15: return "CUBLAS_STATUS_NOT_SUPPORTED";
         default: return "CUBLAS_STATUS_UNKNOWN";
     }
@@ -645,6 +944,20 @@ static void run_gemm(const Op* op) {
     free(b);
 }
 
+/** Whether a GEMM's column-major operands lie in live device memory (checked at the call and whenever a graph replays it). */
+static int gemm_ranges_live(const char* call, const Op* op) {
+    const int* g = op->gemm;
+    int m = g[G_M], n = g[G_N], k = g[G_K], transa = g[G_TA], transb = g[G_TB];
+    if (m <= 0 || n <= 0 || k <= 0) return 1;
+    // The last column starts (columns - 1) · ld elements in and holds `rows` of them.
+    size_t in = g[G_ATYPE] == 0 ? 4 : 2, out = g[G_CTYPE] == 0 ? 4 : 2;
+    size_t a_extent = ((size_t) ((transa ? m : k) - 1) * (size_t) g[G_LDA] + (size_t) (transa ? k : m)) * in;
+    size_t b_extent = ((size_t) ((transb ? k : n) - 1) * (size_t) g[G_LDB] + (size_t) (transb ? n : k)) * in;
+    size_t c_extent = ((size_t) (n - 1) * (size_t) g[G_LDC] + (size_t) m) * out;
+    return device_range(call, "A", (uintptr_t) op->a, a_extent) && device_range(call, "B", (uintptr_t) op->b, b_extent)
+            && device_range(call, "C", (uintptr_t) op->c, c_extent);
+}
+
 int cublasGemmEx(handle h, int transa, int transb, int m, int n, int k, const void* alpha, const void* A, int atype,
                  int lda, const void* B, int btype, int ldb, const void* beta, void* C, int ctype, int ldc,
                  int compute, int algo) {
@@ -653,20 +966,11 @@ int cublasGemmEx(handle h, int transa, int transb, int m, int n, int k, const vo
     if (compute != 68 || algo != -1 || transa < 0 || transa > 1 || transb < 0 || transb > 1) return 7;
     if (atype != btype || (atype != 0 && atype != 2 && atype != 14) || (ctype != 0 && ctype != atype)) return 15;
     if (lda < (transa ? k : m) || ldb < (transb ? n : k) || ldc < m) return 7;
-    // Column-major operands: the last column starts (columns - 1) · ld elements in and holds `rows` of them.
-    size_t in = atype == 0 ? 4 : 2, out = ctype == 0 ? 4 : 2;
-    size_t a_extent = ((size_t) ((transa ? m : k) - 1) * (size_t) lda + (size_t) (transa ? k : m)) * in;
-    size_t b_extent = ((size_t) ((transb ? k : n) - 1) * (size_t) ldb + (size_t) (transb ? n : k)) * in;
-    size_t c_extent = ((size_t) (n - 1) * (size_t) ldc + (size_t) m) * out;
-    if (m > 0 && n > 0 && k > 0 && (!device_range("cublasGemmEx", "A", (uintptr_t) A, a_extent)
-            || !device_range("cublasGemmEx", "B", (uintptr_t) B, b_extent)
-            || !device_range("cublasGemmEx", "C", (uintptr_t) C, c_extent))) {
-        return 7;
-    }
     Op op = {.kind = OP_GEMM, .gemm = {transa, transb, m, n, k, atype, lda, btype, ldb, ctype, ldc, compute},
              .alpha = *(const float*) alpha, .beta = *(const float*) beta, .a = A, .b = B, .c = C};
-    if (!record(blas->stream, op)) run(&op);
-    return 0;
+    if (!gemm_ranges_live("cublasGemmEx", &op)) return 7;
+    // On a capturing stream the product becomes a node (cuBLAS queues kernels there), with alpha and beta as they are now.
+    return submit(blas->stream, op) == OK ? 0 : 13;  // CUBLAS_STATUS_EXECUTION_FAILED
 }
 
 // ---- NVRTC: "compiles" to a recognizable image; "#error" in a source fails like a compile error ----
