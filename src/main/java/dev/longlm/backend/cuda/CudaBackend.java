@@ -91,7 +91,7 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private CudaBackend(CudaDevice device, KvPrecision kvPrecision) {
+    private CudaBackend(CudaDevice device, KvPrecision kvPrecision, boolean stepGraphs) {
         this.device = device;
         this.kvPrecision = kvPrecision;
         this.boundThread = Thread.currentThread();
@@ -100,7 +100,7 @@ public final class CudaBackend implements Backend {
                     + "; the CUDA backend needs 8.0 (Ampere) or newer; use --device cpu");
         }
         this.kernels = new CudaKernels(device);
-        this.graphs = new StepGraphs(device, !"false".equals(System.getProperty("longlm.cuda.graphs")));
+        this.graphs = new StepGraphs(device, stepGraphs);
         this.attention = new AttentionLaunch(device, kernels, graphs);
         this.hostStaging = staging.allocate(1 << 20, 16);
     }
@@ -118,8 +118,13 @@ public final class CudaBackend implements Backend {
      * backend owns it from here (closes it on close, and on failure here).
      */
     public static CudaBackend open(CudaDevice device, KvPrecision kvPrecision) {
+        return open(device, kvPrecision, !"false".equals(System.getProperty("longlm.cuda.graphs")));
+    }
+
+    /** As {@link #open(CudaDevice, KvPrecision)}, with decoding steps replayed as CUDA graphs or not (tests compare both). */
+    static CudaBackend open(CudaDevice device, KvPrecision kvPrecision, boolean stepGraphs) {
         try {
-            return new CudaBackend(device, kvPrecision);
+            return new CudaBackend(device, kvPrecision, stepGraphs);
         } catch (RuntimeException | Error e) {
             device.close();
             throw e;

@@ -144,7 +144,7 @@ final class StepGraphs {
                 k.launch(gx, gy, gz, bx, by, bz, shared);
                 long node = device.driver().lastCapturedNode(device.stream().handle());
                 current.nodes.add(new Node(k.function().handle(), node, new int[]{gx, gy, gz, bx, by, bz, shared},
-                        bytes(k.args().valueSlots())));
+                        bytes(k.currentArgs().valueSlots())));
             }
             case UPDATE -> {
                 Node n = next();
@@ -152,12 +152,12 @@ final class StepGraphs {
                     throw new Mismatch("launch " + (cursor - 1) + " is " + k.function().name() + ", not the captured kernel");
                 }
                 int[] dims = {gx, gy, gz, bx, by, bz, shared};
-                MemorySegment args = k.args().valueSlots();
+                MemorySegment args = k.currentArgs().valueSlots();
                 if (!Arrays.equals(dims, n.dims) || args.byteSize() != n.args.length
                         || MemorySegment.mismatch(args, 0, args.byteSize(), MemorySegment.ofArray(n.args), 0, n.args.length) != -1) {
                     try {
                         device.driver().setKernelNodeParams(current.graph.handle(), n.node, n.function, gx, gy, gz, bx, by,
-                                bz, shared, k.args().pointerArray());
+                                bz, shared, k.currentArgs().pointerArray());
                     } catch (CudaException e) {
                         throw new Mismatch("the driver refused to update " + k.function().name() + ": " + e.getMessage());
                     }
