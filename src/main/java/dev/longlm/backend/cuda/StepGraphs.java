@@ -25,18 +25,23 @@ final class StepGraphs {
 
     private enum Mode { EAGER, CAPTURE, UPDATE }
 
-    /** One operation of a captured step: a kernel node, or an opaque operation (a copy, a cuBLAS call). */
+    /**
+     * One operation of a captured step: a kernel node, or an opaque operation (a copy, a cuBLAS call) with the
+     * addresses and sizes it was captured with ({@code operands}).
+     */
     private static final class Node {
         final long function;
         final long node;
         int[] dims;
         byte[] args;
+        final long[] operands;
 
-        Node(long function, long node, int[] dims, byte[] args) {
+        Node(long function, long node, int[] dims, byte[] args, long[] operands) {
             this.function = function;
             this.node = node;
             this.dims = dims;
             this.args = args;
+            this.operands = operands;
         }
     }
 
@@ -144,7 +149,7 @@ final class StepGraphs {
                 k.launch(gx, gy, gz, bx, by, bz, shared);
                 long node = device.driver().lastCapturedNode(device.stream().handle());
                 current.nodes.add(new Node(k.function().handle(), node, new int[]{gx, gy, gz, bx, by, bz, shared},
-                        bytes(k.currentArgs().valueSlots())));
+                        bytes(k.currentArgs().valueSlots()), null));
             }
             case UPDATE -> {
                 Node n = next();
@@ -170,20 +175,25 @@ final class StepGraphs {
 
     /**
      * An operation of the step that is not a kernel launch (a copy from pinned memory or between device
-     * buffers, a cuBLAS product): run as it is, captured as it is, and skipped in update mode, where the
-     * graph does it with the same addresses.
+     * buffers, a cuBLAS product) on {@code operands} (its addresses and sizes): run as it is, captured as it
+     * is, and skipped in update mode, where the graph does it with the captured operands. These nodes are not
+     * updated, so different operands (a buffer grown and reallocated since the capture, which the node would
+     * still copy to) fail the update and the step is captured again.
      */
-    void other(Runnable operation) {
+    void other(Runnable operation, long... operands) {
         if (mode == Mode.UPDATE) {
             Node n = next();
             if (n.function != 0) {
                 throw new Mismatch("operation " + (cursor - 1) + " is not the captured one");
             }
+            if (!Arrays.equals(n.operands, operands)) {
+                throw new Mismatch("operation " + (cursor - 1) + " works on other memory than when it was captured");
+            }
             return;
         }
         operation.run();
         if (mode == Mode.CAPTURE) {
-            current.nodes.add(new Node(0, 0, null, null));
+            current.nodes.add(new Node(0, 0, null, null, operands.clone()));
         }
     }
 
