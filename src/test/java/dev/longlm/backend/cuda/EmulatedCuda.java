@@ -77,6 +77,11 @@ public final class EmulatedCuda {
         return built;
     }
 
+    /** The fake driver's graph counters ({@link FakeCuda#graphCounts}) in the emulated build. */
+    static long[] graphCounts() {
+        return FakeCuda.graphCounts(folder());
+    }
+
     private static Path build(Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         for (String header : EMULATOR_HEADERS) {

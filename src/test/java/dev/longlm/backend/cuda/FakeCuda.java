@@ -4,6 +4,13 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -40,6 +47,30 @@ final class FakeCuda {
             Assumptions.abort(unavailable);
         }
         return searchIn(folder);
+    }
+
+    /** The graph counters of the fake that {@link #search} built (see {@link #graphCounts(Path)}). */
+    static synchronized long[] graphCounts() {
+        search();
+        return graphCounts(folder);
+    }
+
+    /**
+     * The counters of the fake in {@code folder} since it was loaded: captures ended, graph launches, nodes those
+     * launches ran, kernel nodes updated ({@code fake_cuda_graph_counts}).
+     */
+    static long[] graphCounts(Path folder) {
+        // The driver bindings loaded this file through its libcuda.so.1 link; the dynamic linker hands back that copy.
+        SymbolLookup lookup = SymbolLookup.libraryLookup(folder.resolve("libfakecuda.so"), Arena.global());
+        MethodHandle counts = Linker.nativeLinker().downcallHandle(lookup.findOrThrow("fake_cuda_graph_counts"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG, 4);
+            counts.invokeExact(out);
+            return out.toArray(ValueLayout.JAVA_LONG);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot read the fake driver's graph counters", t);
+        }
     }
 
     /** A search that finds only the libraries in {@code folder} (as made by {@link #buildInto}). */
