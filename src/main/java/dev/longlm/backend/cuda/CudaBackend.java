@@ -335,7 +335,8 @@ public final class CudaBackend implements Backend {
             return;
         }
         MemorySegment.copy(MemorySegment.ofArray(p.host()), 0, p.pinned.segment(), 0, bytes);
-        graphs.other(() -> device.stream().copyToDevice(p.pinned.segment().asSlice(0, bytes), p.memory().slice(0, bytes)));
+        graphs.other(() -> device.stream().copyToDevice(p.pinned.segment().asSlice(0, bytes), p.memory().slice(0, bytes)),
+                p.pinned.segment().address(), p.memory().address(), bytes);
     }
 
     /**
@@ -388,7 +389,8 @@ public final class CudaBackend implements Backend {
         long bytes = 4L * n;
         if (graphs.recording()) {
             MemorySegment.copy(MemorySegment.ofArray(tokenIds), 4L * offset, tokenStaging.segment(), 0, bytes);
-            graphs.other(() -> device.stream().copyToDevice(tokenStaging.segment().asSlice(0, bytes), ids.slice(0, bytes)));
+            graphs.other(() -> device.stream().copyToDevice(tokenStaging.segment().asSlice(0, bytes), ids.slice(0, bytes)),
+                    tokenStaging.segment().address(), ids.address(), bytes);
         } else {
             copyUp(MemorySegment.ofArray(tokenIds).asSlice(4L * offset, bytes), ids);
         }
@@ -487,7 +489,7 @@ public final class CudaBackend implements Backend {
         long y = out.memory().address();
         switch (w.type()) {
             case F32 -> graphs.other(() -> device.cublas().linear(GemmPrecision.F32, w.memory().address(), x.memory().address(),
-                    y, w.rows(), w.cols(), n));
+                    y, w.rows(), w.cols(), n), w.memory().address(), x.memory().address(), y, n);
             case BF16, F16 -> {
                 boolean bf16 = w.type() == GgmlType.BF16;
                 GemmPrecision precision = bf16 ? GemmPrecision.BF16_TO_F32 : GemmPrecision.F16_TO_F32;
@@ -498,9 +500,9 @@ public final class CudaBackend implements Backend {
                 k.args().pointer(x.memory()).pointer(hi).pointer(lo).i64(inputs);
                 graphs.launch(k, blocksFor(inputs), 1, 1, THREADS, 1, 1, 0);
                 graphs.other(() -> device.cublas().linear(precision, w.memory().address(), hi.address(), y, w.rows(), w.cols(), n,
-                        1f, 0f));
+                        1f, 0f), w.memory().address(), hi.address(), y, n);
                 graphs.other(() -> device.cublas().linear(precision, w.memory().address(), lo.address(), y, w.rows(), w.cols(), n,
-                        1f, 1f));
+                        1f, 1f), w.memory().address(), lo.address(), y, n);
             }
             default -> {
                 DeviceMemory wh = halfWeights((long) w.rows() * w.cols());
@@ -510,7 +512,7 @@ public final class CudaBackend implements Backend {
                 DeviceMemory xh = halfInputs(inputs);
                 convert("convert_f32_to_f16", x.memory(), xh, inputs);
                 graphs.other(() -> device.cublas().linear(GemmPrecision.F16_TO_F32, wh.address(), xh.address(),
-                        out.memory().address(), w.rows(), w.cols(), n));
+                        out.memory().address(), w.rows(), w.cols(), n), wh.address(), xh.address(), y, n);
             }
         }
     }
@@ -595,7 +597,8 @@ public final class CudaBackend implements Backend {
         long bytes = (long) n * from.width() * Float.BYTES;
         long destination = dev(to).row(toRow);
         long source = dev(from).row(fromRow);
-        graphs.other(() -> device.driver().copyDeviceAsync(destination, source, bytes, device.stream().handle()));
+        graphs.other(() -> device.driver().copyDeviceAsync(destination, source, bytes, device.stream().handle()),
+                destination, source, bytes);
     }
 
     /** The device copy of {@code rope}'s inverse frequencies (uploaded once per distinct set). */

@@ -3,16 +3,21 @@ package dev.longlm.backend.cuda;
 /**
  * An executable CUDA graph ({@code CUgraphExec}) made by {@link CudaStream#capture}: the captured
  * launches, copies and GEMMs replayed by one call, with the arguments they had when captured.
- * Replaying a decode step this way costs one launch instead of one per kernel.
+ * Replaying a decode step this way costs one launch instead of one per kernel. The captured
+ * {@code CUgraph} lives as long as its executable: its nodes are the handles by which
+ * {@code cuGraphExecKernelNodeSetParams} names what to update (destroyed early, those handles dangle
+ * and updates land on the wrong nodes or nowhere).
  */
 public final class CudaGraph implements AutoCloseable {
     private final CudaDriver driver;
+    private final long graph;
     private final long exec;
     private final CudaStream stream;
     private boolean closed;
 
-    CudaGraph(CudaDriver driver, long exec, CudaStream stream) {
+    CudaGraph(CudaDriver driver, long graph, long exec, CudaStream stream) {
         this.driver = driver;
+        this.graph = graph;
         this.exec = exec;
         this.stream = stream;
     }
@@ -36,7 +41,11 @@ public final class CudaGraph implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            driver.destroyGraphExec(exec);
+            try {
+                driver.destroyGraphExec(exec);
+            } finally {
+                driver.destroyGraph(graph);
+            }
         }
     }
 }

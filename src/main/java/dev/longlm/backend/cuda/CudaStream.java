@@ -92,9 +92,10 @@ public final class CudaStream implements AutoCloseable {
         }
         long graph = driver.endCapture(handle);
         try {
-            return new CudaGraph(driver, driver.instantiateGraph(graph), this);
-        } finally {
+            return new CudaGraph(driver, graph, driver.instantiateGraph(graph), this);
+        } catch (RuntimeException | Error e) {
             driver.destroyGraph(graph);
+            throw e;
         }
     }
 

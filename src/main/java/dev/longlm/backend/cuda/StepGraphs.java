@@ -31,12 +31,15 @@ final class StepGraphs {
         final long node;
         int[] dims;
         byte[] args;
+        /** For an opaque operation: its addresses and sizes, which a replay must repeat. */
+        final long[] signature;
 
-        Node(long function, long node, int[] dims, byte[] args) {
+        Node(long function, long node, int[] dims, byte[] args, long[] signature) {
             this.function = function;
             this.node = node;
             this.dims = dims;
             this.args = args;
+            this.signature = signature;
         }
     }
 
@@ -144,7 +147,7 @@ final class StepGraphs {
                 k.launch(gx, gy, gz, bx, by, bz, shared);
                 long node = device.driver().lastCapturedNode(device.stream().handle());
                 current.nodes.add(new Node(k.function().handle(), node, new int[]{gx, gy, gz, bx, by, bz, shared},
-                        bytes(k.args().valueSlots())));
+                        bytes(k.args().valueSlots()), null));
             }
             case UPDATE -> {
                 Node n = next();
@@ -171,19 +174,20 @@ final class StepGraphs {
     /**
      * An operation of the step that is not a kernel launch (a copy from pinned memory or between device
      * buffers, a cuBLAS product): run as it is, captured as it is, and skipped in update mode, where the
-     * graph does it with the same addresses.
+     * graph does it again. Its nodes are not updated, so {@code signature} (its addresses, sizes and
+     * dimensions) must be what was captured; else the step runs as it is.
      */
-    void other(Runnable operation) {
+    void other(Runnable operation, long... signature) {
         if (mode == Mode.UPDATE) {
             Node n = next();
-            if (n.function != 0) {
+            if (n.function != 0 || !Arrays.equals(n.signature, signature)) {
                 throw new Mismatch("operation " + (cursor - 1) + " is not the captured one");
             }
             return;
         }
         operation.run();
         if (mode == Mode.CAPTURE) {
-            current.nodes.add(new Node(0, 0, null, null));
+            current.nodes.add(new Node(0, 0, null, null, signature.clone()));
         }
     }
 
