@@ -1,11 +1,14 @@
 // A small CPU emulation of the CUDA execution model, so that tools/cuda/kernel_test.cu can run the
 // kernels on a machine without a GPU (g++ -DLONGLM_EMULATE). Each CUDA thread of a block is a
-// fiber (ucontext) with its own stack; blocks run one after another. __syncthreads and the
+// fiber with its own stack; blocks run one after another. __syncthreads and the
 // warp-collective operations (shuffles, ldmatrix, mma) are barriers over the block or the warp at
 // which the fibers switch, so shared memory (`static` here), warp exchanges and barrier placement
 // behave as on the GPU. Threads that have returned no longer count at a barrier, as on sm_70+.
 // Only what the kernels use is provided. Slow (a context switch per thread per barrier): for
-// the small shapes of the emulated test list.
+// the small shapes of the emulated test list. A fiber enters its stack once (ucontext), then
+// switches with GCC's __builtin_setjmp/__builtin_longjmp, which save and restore only the stack,
+// frame and resume point: glibc's swapcontext also saves the signal mask, a system call per switch
+// that made it about 5 times slower. A fiber that finishes a block parks and runs the next block.
 #pragma once
 
 #include <ucontext.h>
@@ -47,7 +50,9 @@ constexpr int kWarpWords = 16;
 constexpr size_t kStackBytes = 256 * 1024;
 
 struct Fiber {
-    ucontext_t context;
+    ucontext_t context; // only for the first entry onto the stack
+    void* resumeAt[5];  // __builtin_setjmp buffer: where the fiber continues
+    bool started = false;
     char* stack = nullptr;
     unsigned tid = 0;
     bool done = false;
@@ -64,7 +69,7 @@ struct Barrier {
 
 struct Scheduler {
     std::vector<Fiber> fibers;
-    ucontext_t main;
+    void* mainResumeAt[5]; // where the scheduler continues when a fiber yields
     Fiber* current = nullptr;
     Barrier block;
     std::vector<Barrier> warps;
@@ -78,9 +83,26 @@ inline Scheduler& scheduler() {
     return s;
 }
 
+// Own frames for the builtins: __builtin_longjmp may not be called from the function that set the buffer.
+__attribute__((noinline)) inline void jump_to(void** target) { __builtin_longjmp(target, 1); }
+
+/** Saves where the caller continues in `save` and continues at `target`. */
+__attribute__((noinline)) inline void switch_to(void** save, void** target) {
+    if (__builtin_setjmp(save) == 0) {
+        jump_to(target);
+    }
+}
+
+/** First entry of a fiber onto its own stack; it yields back to the scheduler through mainResumeAt. */
+__attribute__((noinline)) inline void enter(ucontext_t* context, void** save) {
+    if (__builtin_setjmp(save) == 0) {
+        setcontext(context);
+    }
+}
+
 inline void yield() {
     Scheduler& s = scheduler();
-    swapcontext(&s.current->context, &s.main);
+    switch_to(s.current->resumeAt, s.mainResumeAt);
 }
 
 /** Counts the running fiber in at a barrier; returns once every live participant has arrived. */
@@ -121,21 +143,25 @@ inline const uint64_t* warp_exchange(const uint64_t* mine, int words) {
     return base;
 }
 
+/** A fiber's life: the body of each block it is started for, parking in between (never returns). */
 inline void fiber_entry() {
     Scheduler& s = scheduler();
-    s.body();
-    Fiber* f = s.current;
-    f->done = true;
-    // a finished thread no longer holds back barriers
-    auto leave = [](Barrier& b) {
-        b.live--;
-        if (b.arrived > 0 && b.arrived == b.live) {
-            b.arrived = 0;
-            b.generation++;
-        }
-    };
-    leave(s.block);
-    leave(s.warps[f->tid / 32]);
+    for (;;) {
+        s.body();
+        Fiber* f = s.current; // read again after every switch: the fiber vector may have moved
+        f->done = true;
+        // a finished thread no longer holds back barriers
+        auto leave = [](Barrier& b) {
+            b.live--;
+            if (b.arrived > 0 && b.arrived == b.live) {
+                b.arrived = 0;
+                b.generation++;
+            }
+        };
+        leave(s.block);
+        leave(s.warps[f->tid / 32]);
+        switch_to(f->resumeAt, s.mainResumeAt);
+    }
 }
 
 inline bool runnable(const Fiber& f) {
@@ -189,11 +215,6 @@ inline void launch(dim3 grid, dim3 block, size_t sharedBytes, std::function<void
                     f.done = false;
                     f.waiting = 0;
                     f.collectiveCount = 0;
-                    getcontext(&f.context);
-                    f.context.uc_stack.ss_sp = f.stack;
-                    f.context.uc_stack.ss_size = kStackBytes;
-                    f.context.uc_link = &s.main;
-                    makecontext(&f.context, fiber_entry, 0);
                 }
                 unsigned remaining = threads;
                 while (remaining > 0) {
@@ -206,7 +227,17 @@ inline void launch(dim3 grid, dim3 block, size_t sharedBytes, std::function<void
                         f.waiting = 0;
                         s.current = &f;
                         threadIdx = uint3{t, 0, 0};
-                        swapcontext(&s.main, &f.context);
+                        if (!f.started) {
+                            f.started = true;
+                            getcontext(&f.context);
+                            f.context.uc_stack.ss_sp = f.stack;
+                            f.context.uc_stack.ss_size = kStackBytes;
+                            f.context.uc_link = nullptr;
+                            makecontext(&f.context, fiber_entry, 0);
+                            enter(&f.context, s.mainResumeAt);
+                        } else {
+                            switch_to(s.mainResumeAt, f.resumeAt);
+                        }
                         progress = true;
                         if (f.done) {
                             remaining--;

@@ -91,7 +91,7 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private CudaBackend(CudaDevice device, KvPrecision kvPrecision) {
+    private CudaBackend(CudaDevice device, KvPrecision kvPrecision, boolean stepGraphs) {
         this.device = device;
         this.kvPrecision = kvPrecision;
         this.boundThread = Thread.currentThread();
@@ -100,7 +100,7 @@ public final class CudaBackend implements Backend {
                     + "; the CUDA backend needs 8.0 (Ampere) or newer; use --device cpu");
         }
         this.kernels = new CudaKernels(device);
-        this.graphs = new StepGraphs(device, !"false".equals(System.getProperty("longlm.cuda.graphs")));
+        this.graphs = new StepGraphs(device, stepGraphs);
         this.attention = new AttentionLaunch(device, kernels, graphs);
         this.hostStaging = staging.allocate(1 << 20, 16);
     }
@@ -110,9 +110,21 @@ public final class CudaBackend implements Backend {
      * a GPU, cuBLAS or NVRTC gets one {@link CudaUnavailableException} line naming what is missing.
      */
     public static CudaBackend open(int ordinal, KvPrecision kvPrecision) {
-        CudaDevice device = CudaDevice.open(ordinal);
+        return open(CudaDevice.open(ordinal), kvPrecision);
+    }
+
+    /**
+     * A backend on {@code device}, opened by the caller with its own library search or kernel cache; the
+     * backend owns it from here (closes it on close, and on failure here).
+     */
+    public static CudaBackend open(CudaDevice device, KvPrecision kvPrecision) {
+        return open(device, kvPrecision, !"false".equals(System.getProperty("longlm.cuda.graphs")));
+    }
+
+    /** As {@link #open(CudaDevice, KvPrecision)}, with decoding steps replayed as CUDA graphs or not (tests compare both). */
+    static CudaBackend open(CudaDevice device, KvPrecision kvPrecision, boolean stepGraphs) {
         try {
-            return new CudaBackend(device, kvPrecision);
+            return new CudaBackend(device, kvPrecision, stepGraphs);
         } catch (RuntimeException | Error e) {
             device.close();
             throw e;
@@ -597,8 +609,8 @@ public final class CudaBackend implements Backend {
         long bytes = (long) n * from.width() * Float.BYTES;
         long destination = dev(to).row(toRow);
         long source = dev(from).row(fromRow);
-        graphs.other(() -> device.driver().copyDeviceAsync(destination, source, bytes, device.stream().handle()),
-                destination, source, bytes);
+        graphs.other(() -> device.driver().copyDeviceAsync(destination, source, bytes, device.stream().handle()), destination, source,
+                bytes);
     }
 
     /** The device copy of {@code rope}'s inverse frequencies (uploaded once per distinct set). */

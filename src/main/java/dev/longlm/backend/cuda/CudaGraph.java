@@ -4,21 +4,19 @@ package dev.longlm.backend.cuda;
  * An executable CUDA graph ({@code CUgraphExec}) made by {@link CudaStream#capture}: the captured
  * launches, copies and GEMMs replayed by one call, with the arguments they had when captured.
  * Replaying a decode step this way costs one launch instead of one per kernel. The captured
- * {@code CUgraph} lives as long as its executable: its nodes are the handles by which
- * {@code cuGraphExecKernelNodeSetParams} names what to update (destroyed early, those handles dangle
- * and updates land on the wrong nodes or nowhere).
+ * {@code CUgraph} is kept beside it, since its node handles identify the nodes to update in the exec.
  */
 public final class CudaGraph implements AutoCloseable {
     private final CudaDriver driver;
-    private final long graph;
     private final long exec;
+    private final long graph;
     private final CudaStream stream;
     private boolean closed;
 
-    CudaGraph(CudaDriver driver, long graph, long exec, CudaStream stream) {
+    CudaGraph(CudaDriver driver, long exec, long graph, CudaStream stream) {
         this.driver = driver;
-        this.graph = graph;
         this.exec = exec;
+        this.graph = graph;
         this.stream = stream;
     }
 

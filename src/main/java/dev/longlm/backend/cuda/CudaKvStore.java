@@ -35,6 +35,7 @@ final class CudaKvStore implements KvStore {
 
     private void allocateRing(int slots) {
         if (ring != null) {
+            device.synchronize(); // queued attention may still read the old ring
             device.free(ring);
             ring = null;
         }

@@ -92,7 +92,9 @@ public final class CudaStream implements AutoCloseable {
         }
         long graph = driver.endCapture(handle);
         try {
-            return new CudaGraph(driver, graph, driver.instantiateGraph(graph), this);
+            // The graph lives as long as its exec: the nodes that cuStreamGetCaptureInfo named during the capture are
+            // the graph's, valid only until it is destroyed, and updates of the exec name them.
+            return new CudaGraph(driver, driver.instantiateGraph(graph), graph, this);
         } catch (RuntimeException | Error e) {
             driver.destroyGraph(graph);
             throw e;

@@ -38,6 +38,11 @@ public final class KernelLauncher {
         return args.clear();
     }
 
+    /** The arguments as set for the next launch (or the last one), not cleared: for comparing two launches' arguments. */
+    KernelArgs currentArgs() {
+        return args;
+    }
+
     /** A 1-D launch: {@code blocks} blocks of {@code threads} threads. */
     public void launch(int blocks, int threads, int sharedBytes) {
         launch(blocks, 1, 1, threads, 1, 1, sharedBytes);

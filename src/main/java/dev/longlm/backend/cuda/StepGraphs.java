@@ -25,21 +25,23 @@ final class StepGraphs {
 
     private enum Mode { EAGER, CAPTURE, UPDATE }
 
-    /** One operation of a captured step: a kernel node, or an opaque operation (a copy, a cuBLAS call). */
+    /**
+     * One operation of a captured step: a kernel node, or an opaque operation (a copy, a cuBLAS call) with the
+     * addresses and sizes it was captured with ({@code operands}).
+     */
     private static final class Node {
         final long function;
         final long node;
         int[] dims;
         byte[] args;
-        /** For an opaque operation: its addresses and sizes, which a replay must repeat. */
-        final long[] signature;
+        final long[] operands;
 
-        Node(long function, long node, int[] dims, byte[] args, long[] signature) {
+        Node(long function, long node, int[] dims, byte[] args, long[] operands) {
             this.function = function;
             this.node = node;
             this.dims = dims;
             this.args = args;
-            this.signature = signature;
+            this.operands = operands;
         }
     }
 
@@ -147,7 +149,7 @@ final class StepGraphs {
                 k.launch(gx, gy, gz, bx, by, bz, shared);
                 long node = device.driver().lastCapturedNode(device.stream().handle());
                 current.nodes.add(new Node(k.function().handle(), node, new int[]{gx, gy, gz, bx, by, bz, shared},
-                        bytes(k.args().valueSlots()), null));
+                        bytes(k.currentArgs().valueSlots()), null));
             }
             case UPDATE -> {
                 Node n = next();
@@ -155,12 +157,12 @@ final class StepGraphs {
                     throw new Mismatch("launch " + (cursor - 1) + " is " + k.function().name() + ", not the captured kernel");
                 }
                 int[] dims = {gx, gy, gz, bx, by, bz, shared};
-                MemorySegment args = k.args().valueSlots();
+                MemorySegment args = k.currentArgs().valueSlots();
                 if (!Arrays.equals(dims, n.dims) || args.byteSize() != n.args.length
                         || MemorySegment.mismatch(args, 0, args.byteSize(), MemorySegment.ofArray(n.args), 0, n.args.length) != -1) {
                     try {
                         device.driver().setKernelNodeParams(current.graph.handle(), n.node, n.function, gx, gy, gz, bx, by,
-                                bz, shared, k.args().pointerArray());
+                                bz, shared, k.currentArgs().pointerArray());
                     } catch (CudaException e) {
                         throw new Mismatch("the driver refused to update " + k.function().name() + ": " + e.getMessage());
                     }
@@ -173,21 +175,25 @@ final class StepGraphs {
 
     /**
      * An operation of the step that is not a kernel launch (a copy from pinned memory or between device
-     * buffers, a cuBLAS product): run as it is, captured as it is, and skipped in update mode, where the
-     * graph does it again. Its nodes are not updated, so {@code signature} (its addresses, sizes and
-     * dimensions) must be what was captured; else the step runs as it is.
+     * buffers, a cuBLAS product) on {@code operands} (its addresses and sizes): run as it is, captured as it
+     * is, and skipped in update mode, where the graph does it with the captured operands. These nodes are not
+     * updated, so different operands (a buffer grown and reallocated since the capture, which the node would
+     * still copy to) fail the update and the step is captured again.
      */
-    void other(Runnable operation, long... signature) {
+    void other(Runnable operation, long... operands) {
         if (mode == Mode.UPDATE) {
             Node n = next();
-            if (n.function != 0 || !Arrays.equals(n.signature, signature)) {
+            if (n.function != 0) {
                 throw new Mismatch("operation " + (cursor - 1) + " is not the captured one");
+            }
+            if (!Arrays.equals(n.operands, operands)) {
+                throw new Mismatch("operation " + (cursor - 1) + " works on other memory than when it was captured");
             }
             return;
         }
         operation.run();
         if (mode == Mode.CAPTURE) {
-            current.nodes.add(new Node(0, 0, null, null, signature.clone()));
+            current.nodes.add(new Node(0, 0, null, null, operands.clone()));
         }
     }
 

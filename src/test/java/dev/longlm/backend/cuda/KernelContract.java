@@ -195,6 +195,82 @@ abstract class KernelContract {
         }
     }
 
+    /**
+     * What {@link StepGraphs} relies on: the node a captured launch became ({@code cuStreamGetCaptureInfo}) can be
+     * given new arguments and a new grid in the instantiated graph ({@code cuGraphExecKernelNodeSetParams}), which
+     * the next launch uses; the other node keeps its own. Arguments are copied at the update, so the launcher
+     * is reused at once.
+     */
+    @Test
+    void updatesAKernelNodeOfAnInstantiatedGraph() {
+        CudaDevice gpu = device();
+        int n = 1000;
+        DeviceMemory y = gpu.allocate("y", 4L * n);
+        DeviceMemory z = gpu.allocate("z", 4L * n);
+        try {
+            gpu.stream().fillWords(y, 0);
+            gpu.stream().fillWords(z, 0);
+            KernelLauncher addOne = kernels().function("add_one").launcher(gpu.stream());
+            CudaDriver driver = gpu.driver();
+            long[] nodes = new long[2];
+            CudaGraph graph = gpu.stream().capture(() -> {
+                for (int i = 0; i < 2; i++) {
+                    addOne.args().pointer(y).i32(n);
+                    addOne.launch((n + 127) / 128, 128, 0);
+                    nodes[i] = driver.lastCapturedNode(gpu.stream().handle());
+                }
+            });
+            try (graph) {
+                assertTrue(nodes[0] != 0 && nodes[1] != 0 && nodes[0] != nodes[1], "two distinct nodes: " + Arrays.toString(nodes));
+                graph.launch(); // y += 2
+                // The second node now adds one to the first half of z only.
+                addOne.args().pointer(z).i32(n / 2);
+                driver.setKernelNodeParams(graph.handle(), nodes[1], addOne.function().handle(), (n / 2 + 63) / 64, 1, 1, 64, 1,
+                        1, 0, addOne.args().pointerArray());
+                addOne.args().pointer(y).i32(0); // overwrites the launcher's values: the node must have copied them
+                graph.launch(); // y += 1, z[0, n/2) += 1
+                graph.launch();
+                gpu.synchronize();
+                float[] expectedY = new float[n];
+                Arrays.fill(expectedY, 4f);
+                float[] expectedZ = new float[n];
+                Arrays.fill(expectedZ, 0, n / 2, 2f);
+                assertArrayEquals(expectedY, download(gpu, y));
+                assertArrayEquals(expectedZ, download(gpu, z));
+            }
+        } finally {
+            gpu.free(y);
+            gpu.free(z);
+        }
+    }
+
+    /** Synchronizing a capturing stream is refused by the driver, and the capture cannot be ended into a graph. */
+    @Test
+    void synchronizingACapturingStreamFails() {
+        CudaDevice gpu = device();
+        CudaException thrown = assertThrows(CudaException.class, () -> gpu.stream().capture(() -> gpu.stream().synchronize()));
+        assertEquals("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", thrown.errorName());
+        assertEquals(1, thrown.getSuppressed().length, "ending the invalidated capture fails too");
+        gpu.synchronize();
+        // The stream captures again afterwards.
+        DeviceMemory y = gpu.allocate("y", 4L * 128);
+        try {
+            gpu.stream().fillWords(y, 0);
+            KernelLauncher addOne = kernels().function("add_one").launcher(gpu.stream());
+            try (CudaGraph graph = gpu.stream().capture(() -> {
+                addOne.args().pointer(y).i32(128);
+                addOne.launch(1, 128, 0);
+            })) {
+                graph.launch();
+                float[] expected = new float[128];
+                Arrays.fill(expected, 1f);
+                assertArrayEquals(expected, download(gpu, y));
+            }
+        } finally {
+            gpu.free(y);
+        }
+    }
+
     @Test
     void aFailedCaptureIsDiscarded() {
         CudaDevice gpu = device();

@@ -1,0 +1,197 @@
+package dev.longlm.backend.cuda;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CUDA backend's real kernels on this CPU: the fake CUDA ({@link FakeCuda}) with a kernel library
+ * built from the same sources on the emulator of the CUDA execution model ({@code tools/cuda/emu.h}).
+ * When the backend hands NVRTC its kernel unit ({@link CudaKernels#source()}), the fake recognises it
+ * (the text is kept beside the library as {@code libemukernels.unit.cu}) and its modules launch the
+ * kernels through generated wrappers ({@code tools/cuda/emu_module.h}): one per {@code extern "C"
+ * __global__} declaration the preprocessor finds in the unit, so no kernel is listed by hand.
+ *
+ * <p>Built once into {@code target/emulated-cuda} and reused while its inputs (kernel sources, emulator
+ * headers, fake driver) are unchanged (a SHA-256 stamp). Needs {@code cc} and {@code g++}.
+ */
+public final class EmulatedCuda {
+    /** {@code -Dlonglm.test.emulatedCuda=true} adds the emulated backends to the cross-backend tests. */
+    public static final String PROPERTY = "longlm.test.emulatedCuda";
+
+    private static final Path FOLDER = Path.of("target", "emulated-cuda");
+    private static final Path TOOLS = Path.of(System.getProperty("longlm.test.cudaTools", "tools/cuda"));
+    private static final List<String> EMULATOR_HEADERS = List.of("emu.h", "emu_primitives.h", "half.h", "emu_module.h");
+    private static final List<String> GXX = List.of("g++", "-std=c++17", "-O2", "-ffp-contract=off", "-fno-strict-aliasing",
+            "-DLONGLM_EMULATE", "-shared", "-fPIC");
+    /** The kernel file whose inline PTX the emulator replaces with emu_primitives.h. */
+    private static final String PTX_FILE = "primitives.cu";
+    private static final String MARK = "LONGLM_EMU_GLOBAL";
+    private static final Pattern KERNEL = Pattern.compile("extern\\s*\"C\"\\s*" + MARK + "\\s+void\\s+(\\w+)\\s*\\(");
+
+    private static Path built;
+    private static String unavailable;
+
+    private EmulatedCuda() {
+    }
+
+    /** Whether this test run asked for the emulated backends. */
+    public static boolean requested() {
+        return Boolean.getBoolean(PROPERTY);
+    }
+
+    /**
+     * Opens the emulated GPU (kernels compiled every time: the fake's "compile" is a comparison). Throws a
+     * {@link CudaUnavailableException} saying why where the toolchain or the build fails.
+     */
+    public static CudaDevice open() {
+        return CudaDevice.open(0, FakeCuda.searchIn(folder()), null);
+    }
+
+    private static synchronized Path folder() {
+        if (built == null && unavailable == null) {
+            try {
+                built = build(FOLDER.toAbsolutePath());
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                unavailable = "cannot build the emulated CUDA kernels: " + e.getMessage();
+            }
+        }
+        if (unavailable != null) {
+            throw new CudaUnavailableException(unavailable);
+        }
+        return built;
+    }
+
+    /** The fake driver's graph counters ({@link FakeCuda#graphCounts}) in the emulated build. */
+    static long[] graphCounts() {
+        return FakeCuda.graphCounts(folder());
+    }
+
+    private static Path build(Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        for (String header : EMULATOR_HEADERS) {
+            if (!Files.isRegularFile(TOOLS.resolve(header))) {
+                throw new IOException(TOOLS.resolve(header).toAbsolutePath() + " is missing (run the tests from the project folder, "
+                        + "or set -Dlonglm.test.cudaTools)");
+            }
+        }
+        String unit = CudaKernels.source();
+        String emulatedUnit = emulatedUnit();
+        String stamp = stamp(unit, emulatedUnit);
+        Path stampFile = dir.resolve("stamp");
+        try (FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
+            if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)) {
+                return dir;
+            }
+            Files.deleteIfExists(stampFile);
+            FakeCuda.buildInto(dir);
+            Files.writeString(dir.resolve("kernels_emu.cu"), emulatedUnit);
+            List<String> kernels = kernelNames(dir);
+            StringBuilder wrappers = new StringBuilder("// Generated by EmulatedCuda.java from the kernels' declarations.\n")
+                    .append("#include \"emu_primitives.h\"\n#include \"kernels_emu.cu\"\n#include \"emu_module.h\"\n");
+            for (String kernel : kernels) {
+                wrappers.append("LONGLM_EMU_KERNEL(").append(kernel).append(")\n");
+            }
+            Files.writeString(dir.resolve("emu_wrappers.cpp"), wrappers);
+            Path library = dir.resolve("libemukernels.so");
+            Path temporary = dir.resolve("libemukernels.so.tmp");
+            List<String> command = new ArrayList<>(GXX);
+            command.addAll(List.of("-I" + dir, "-I" + TOOLS.toAbsolutePath(), dir.resolve("emu_wrappers.cpp").toString(),
+                    "-o", temporary.toString()));
+            run(command, dir.resolve("g++.log"), 600);
+            Files.move(temporary, library, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            writeAtomically(dir.resolve("libemukernels.unit.cu"), unit);
+            writeAtomically(stampFile, stamp);
+            System.out.println("emulated CUDA: built " + kernels.size() + " kernels into " + library);
+            return dir;
+        }
+    }
+
+    /** The unit as the emulator compiles it: the kernel files in kernels.list order, the PTX file left out. */
+    private static String emulatedUnit() {
+        StringBuilder all = new StringBuilder();
+        for (String line : KernelCompiler.resource(CudaKernels.FOLDER + "kernels.list").split("\n")) {
+            String file = line.strip();
+            if (file.isEmpty() || file.startsWith("#") || file.equals(PTX_FILE)) {
+                continue;
+            }
+            all.append("// ---- ").append(file).append(" ----\n").append(KernelCompiler.resource(CudaKernels.FOLDER + file)).append('\n');
+        }
+        return all.toString();
+    }
+
+    /**
+     * The kernels of the emulated unit: the preprocessor expands the instantiation macros with
+     * {@code __global__} standing as a marker, and every {@code extern "C"} marked function is one.
+     */
+    private static List<String> kernelNames(Path dir) throws IOException, InterruptedException {
+        Path scan = dir.resolve("scan.cu");
+        Files.writeString(scan, "#define __global__ " + MARK + "\n#define __launch_bounds__(...)\n#define __device__\n"
+                + "#define __forceinline__\n#include \"kernels_emu.cu\"\n");
+        Path expanded = dir.resolve("scan.ii");
+        run(List.of("g++", "-E", "-P", "-x", "c++", "-I" + dir, scan.toString(), "-o", expanded.toString()), dir.resolve("scan.log"), 120);
+        Set<String> names = new LinkedHashSet<>();
+        Matcher m = KERNEL.matcher(Files.readString(expanded));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        if (names.isEmpty()) {
+            throw new IOException("no extern \"C\" __global__ kernel found in " + expanded);
+        }
+        return List.copyOf(names);
+    }
+
+    private static void run(List<String> command, Path log, int seconds) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            String output = Files.readString(log).strip();
+            throw new IOException(command.getFirst() + " failed (" + log + "): "
+                    + output.substring(0, Math.min(output.length(), 2000)));
+        }
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temporary, text);
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** SHA-256 of everything the build depends on. */
+    private static String stamp(String unit, String emulatedUnit) throws IOException {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            List<String> parts = new ArrayList<>(List.of("emulated cuda 1", String.join(" ", GXX), unit, emulatedUnit));
+            for (String header : EMULATOR_HEADERS) {
+                parts.add(Files.readString(TOOLS.resolve(header)));
+            }
+            try (var in = FakeCuda.class.getResourceAsStream("fake/fake_cuda.c")) {
+                parts.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            for (String part : parts) {
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                digest.update((bytes.length + "\n").getBytes(StandardCharsets.UTF_8));
+                digest.update(bytes);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+}
