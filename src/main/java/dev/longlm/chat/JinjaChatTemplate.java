@@ -34,7 +34,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
 
     public JinjaChatTemplate(String name, String source, String bosToken, String eosToken) {
         this.name = name;
-        this.source = source;
+        this.source = withPythonPrecedence(source);
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         JinjavaConfig config = JinjavaConfig.newBuilder()
@@ -61,6 +61,101 @@ public final class JinjaChatTemplate implements ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 TemplateFunctions.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new PythonToJsonFilter());
+        jinjava.getGlobalContext().registerExpTest(new IterableTest());
+        jinjava.getGlobalContext().registerFilter(new ItemsFilter());
+        jinjava.getGlobalContext().registerFilter(new TrimFilter());
+    }
+
+    /** {@code trim} as Python's {@code str.strip()}; an undefined value trims to "" (jinjava's would print "null"). */
+    private static final class TrimFilter implements com.hubspot.jinjava.lib.filter.Filter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            return var == null ? "" : var.toString().strip();
+        }
+    }
+
+    /** {@code mapping|items}, which llama.cpp's and Hugging Face's engines have: the (key, value) pairs, for {@code for k, v in …}. */
+    private static final class ItemsFilter implements com.hubspot.jinjava.lib.filter.Filter {
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            if (!(var instanceof Map<?, ?> map)) {
+                return List.of();
+            }
+            List<Map.Entry<?, ?>> pairs = new ArrayList<>();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                pairs.add(new java.util.AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
+            }
+            return pairs;
+        }
+    }
+
+    /**
+     * Python Jinja's {@code not x is defined} is {@code not (x is defined)}: tests bind tighter than
+     * {@code not}. jinjava reads {@code (not x) is defined}, which is always true — so a template's
+     * {@code {% if not tools is defined %}{% set tools = none %}} would drop the tools it was given.
+     * The source is rewritten to the parenthesised form the template means.
+     */
+    private static final java.util.regex.Pattern NOT_IS = java.util.regex.Pattern.compile(
+            "\\bnot\\s+([A-Za-z_][A-Za-z0-9_.]*(?:\\[[^\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]+)");
+
+    static String withPythonPrecedence(String source) {
+        return withLoopNeighbours(NOT_IS.matcher(source).replaceAll("not ($1 is $2$3)"));
+    }
+
+    private static final java.util.regex.Pattern LOOP_TOKENS = java.util.regex.Pattern.compile(
+            "\\{%[-+]?\\s*for\\s+[\\w, ]+?\\s+in\\s+([A-Za-z_][\\w.]*)\\s*[^%]*%}|\\{%[-+]?\\s*for\\b[^%]*%}|\\{%[-+]?\\s*endfor\\s*[-+]?%}|loop\\.(previtem|nextitem)\\b");
+
+    /**
+     * {@code loop.previtem} and {@code loop.nextitem} (Python Jinja 2.10; Hermes' template reads them),
+     * which jinjava's loops lack: rewritten inside a loop over a plain variable to indexing that variable.
+     */
+    static String withLoopNeighbours(String source) {
+        java.util.ArrayDeque<String> open = new java.util.ArrayDeque<>();
+        java.util.regex.Matcher m = LOOP_TOKENS.matcher(source);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String token = m.group();
+            String replacement = token;
+            if (token.startsWith("loop.")) {
+                String over = open.peek();
+                if (over != null && !over.isEmpty()) {
+                    replacement = m.group(2).equals("previtem")
+                            ? "(" + over + "[loop.index0 - 1] if loop.index0 > 0 else none)"
+                            : "(" + over + "[loop.index0 + 1] if not loop.last else none)";
+                }
+            } else if (token.contains("endfor")) {
+                open.poll();
+            } else {
+                open.push(m.group(1) == null ? "" : m.group(1)); // a loop over an expression: left alone
+            }
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** {@code is iterable} as in Python, where strings and mappings are iterable too (jinjava: only collections). */
+    private static final class IterableTest implements com.hubspot.jinjava.lib.exptest.ExpTest {
+        @Override
+        public String getName() {
+            return "iterable";
+        }
+
+        @Override
+        public boolean evaluate(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof Iterable<?> || var instanceof Map<?, ?> || var instanceof CharSequence
+                    || var != null && var.getClass().isArray();
+        }
     }
 
     /** {@code tojson} as Python's json.dumps writes (jinjava's own writes compact JSON); {@code indent} by keyword or position. */
