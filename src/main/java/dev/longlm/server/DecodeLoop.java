@@ -139,17 +139,21 @@ final class DecodeLoop implements Runnable {
         Slot slot = slotFor(job);
         try {
             GenerationService.Plan plan = job.plan;
-            boolean reuse = options.cachePrompt() && job.request.cachePrompt() && slot.store != null
-                    && slot.store.shape().capacity() >= plan.capacity();
-            int keep = reuse ? slot.cached.reusable(plan.schemeKey(), plan.promptTokens()) : 0;
-            if (slot.store == null || slot.store.shape().capacity() < plan.capacity()) {
+            // With caching the session's ring keeps a key of every position of the store: a store larger
+            // than the request, without such a ring yet, would claim more than the request's memory check
+            // counted (its capacity), so it is replaced by one of the request's size.
+            boolean ringUnchecked = options.cachePrompt() && plan.method().positionScheme().ringSlots() > 0 && slot.store != null
+                    && slot.store.shape().capacity() > plan.capacity() && slot.store.shape().ringSlots() != slot.store.shape().capacity();
+            if (slot.store == null || slot.store.shape().capacity() < plan.capacity() || ringUnchecked) {
                 if (slot.store != null) {
-                    slot.store.close(); // its memory goes before the larger one is claimed
+                    slot.store.close(); // its memory goes before the new one is claimed
                     slot.store = null;
                 }
                 slot.cached = CachedTokens.EMPTY;
                 slot.store = backend.kvStore(Session.shape(model.config(), plan.capacity(), PositionScheme.PLAIN));
             }
+            boolean reuse = options.cachePrompt() && job.request.cachePrompt();
+            int keep = reuse ? slot.cached.reusable(plan.schemeKey(), plan.promptTokens()) : 0;
             CachedTokens cached = slot.cached;
             slot.cached = CachedTokens.EMPTY; // the request changes the store from here on
             slot.job = job;
