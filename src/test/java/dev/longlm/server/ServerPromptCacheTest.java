@@ -217,6 +217,14 @@ class ServerPromptCacheTest {
         try (TestServer server = new TestServer(1, 4, null)) {
             assertEquals(501, slotAction(server, 0, "save", "story.bin").statusCode(), "without --slot-save-path");
         }
+        // A server fixed to another scheme: the G16 W64 keys are not valid under G8 W64.
+        try (TestServer server = new TestServer(1, 4, null, 0, dev.longlm.attention.ContextMethod.selfExtend(8, 64), List.of(),
+                saveTo(folder))) {
+            HttpResponse<String> refused = slotAction(server, 0, "restore", "story.bin");
+            assertEquals(400, refused.statusCode(), refused.body());
+            String message = JSON.readTree(refused.body()).at("/error/message").asText();
+            assertTrue(message.contains("computed under 'self-extend G16 W64'") && message.contains("'self-extend G8 W64'"), message);
+        }
     }
 
     @Test
