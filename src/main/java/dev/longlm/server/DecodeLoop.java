@@ -139,12 +139,8 @@ final class DecodeLoop implements Runnable {
         Slot slot = slotFor(job);
         try {
             GenerationService.Plan plan = job.plan;
-            // With caching the session's ring keeps a key of every position of the store: a store larger
-            // than the request, without such a ring yet, would claim more than the request's memory check
-            // counted (its capacity), so it is replaced by one of the request's size.
-            boolean ringUnchecked = options.cachePrompt() && plan.method().positionScheme().ringSlots() > 0 && slot.store != null
-                    && slot.store.shape().capacity() > plan.capacity() && slot.store.shape().ringSlots() != slot.store.shape().capacity();
-            if (slot.store == null || slot.store.shape().capacity() < plan.capacity() || ringUnchecked) {
+            // A store that would claim more than the request's memory check counted is replaced by one of its size.
+            if (!slot.storeServes(plan.capacity(), options.cachePrompt() && plan.method().positionScheme().ringSlots() > 0)) {
                 if (slot.store != null) {
                     slot.store.close(); // its memory goes before the new one is claimed
                     slot.store = null;

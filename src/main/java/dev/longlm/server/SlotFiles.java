@@ -86,10 +86,7 @@ final class SlotFiles {
             int window = header.cached().window();
             int ring = window == 0 ? 0 : options.cachePrompt() ? capacity : window;
             slot.cached = CachedTokens.EMPTY;
-            // As for a request (DecodeLoop.start): a larger store without a ring of its size would claim one unchecked.
-            boolean ringUnchecked = window > 0 && options.cachePrompt() && slot.store != null
-                    && slot.store.shape().capacity() > capacity && slot.store.shape().ringSlots() != slot.store.shape().capacity();
-            if (slot.store == null || slot.store.shape().capacity() < capacity || ringUnchecked) {
+            if (!slot.storeServes(capacity, window > 0 && options.cachePrompt())) {
                 if (slot.store != null) {
                     slot.store.close();
                     slot.store = null;
