@@ -104,6 +104,26 @@ class GpuModelTest {
         return f16Cache(gpu) ? 2e-3 : 1e-4;
     }
 
+    /**
+     * The bound for a random model with F16 weights, where the products are exact on both sides. Two
+     * roundings that only the GPU makes remain, and random weights (peaked attention, large logits)
+     * amplify them where the trained bundled model, held to {@link #tolerance}, does not:
+     * <ul>
+     * <li>with the F16 cache, the tensor-core attention kernels round the query and the probabilities to
+     *   F16 (as llama.cpp's flash attention does), which the CPU's F16 storage of keys and values does not
+     *   model: measured on the H200 on 2026-12-01 up to 4.5e-3 (phi3 LongRoPE), bound 6e-3;</li>
+     * <li>with the F32 cache, the GELU architectures (phi2, gemma2) compute GELU through F16 as ggml's
+     *   table does: an input a float ulp apart on the two sides can round to neighbouring F16 values,
+     *   a step of 2^-11 in that activation. Measured up to 1.8e-4, bound 5e-4; the others 1e-4.</li>
+     * </ul>
+     */
+    private static double randomModelTolerance(TestBackends gpu, TinyModels.Spec spec) {
+        if (f16Cache(gpu)) {
+            return 6e-3;
+        }
+        return spec.arch().startsWith("phi2") || spec.arch().startsWith("gemma") ? 5e-4 : tolerance(gpu);
+    }
+
     @Test
     void bundledModelScoresLikeTheCpu() throws IOException {
         int[] sherlock256 = tokens(GOLDEN.resolve("sherlock256.tokens"));
@@ -204,7 +224,7 @@ class GpuModelTest {
                     double[] reference = logprobs(model, reference(gpu), method, tokens, 64);
                     double[] actual = logprobs(model, gpu.backend(), method, tokens, 64);
                     double worst = maxDifference(reference, actual);
-                    double bound = strict ? tolerance(gpu) : 0.3;
+                    double bound = strict ? randomModelTolerance(gpu, spec) : 0.3;
                     System.out.printf("GPU table | %s | %s | %s | max |Δ logprob| vs CPU %.2e%n", name, method.describe(),
                             gpu.name(), worst);
                     if (worst > bound) {
