@@ -31,6 +31,7 @@ extern "C" __global__ void scale(float* x, float s, long long n) {
 // read back after the stores (with out == x in place, a loop that reloads x and w after each store
 // waits one memory latency per iteration: a 4096-wide row took 15 µs that way). Wider rows take
 // the plain loops. The double sum has a fixed order: per thread in index order, then block_sum.
+// The held rows take up to ~200 registers (layer_norm), hence blocks of at most 256 threads.
 #define LONGLM_NORM_HELD 32
 
 /** v[k] = p[threadIdx.x + k·blockDim.x] for k < NORM_HELD, 0 beyond width. */
@@ -51,7 +52,7 @@ static __device__ __forceinline__ float inverse_rms(double ss, int width, float 
  * RMSNorm of one row per block (FloatArrays.rmsNorm): the squares of the float values summed in
  * double, inv = (float) (1 / sqrt(ss / width + eps)), out = x·inv·w. In place allowed.
  */
-extern "C" __global__ void rms_norm(const float* x, const float* w, float* out, int rows, int width, float eps) {
+extern "C" __global__ void __launch_bounds__(256) rms_norm(const float* x, const float* w, float* out, int rows, int width, float eps) {
     __shared__ double scratch[32];
     int r = blockIdx.x;
     if (r >= rows) {
@@ -90,7 +91,7 @@ extern "C" __global__ void rms_norm(const float* x, const float* w, float* out, 
 }
 
 /** LayerNorm of one row per block (FloatArrays.layerNorm), bias optional (null). In place allowed. */
-extern "C" __global__ void layer_norm(const float* x, const float* w, const float* b, float* out, int rows, int width, float eps) {
+extern "C" __global__ void __launch_bounds__(256) layer_norm(const float* x, const float* w, const float* b, float* out, int rows, int width, float eps) {
     __shared__ double scratch[32];
     int r = blockIdx.x;
     if (r >= rows) {
