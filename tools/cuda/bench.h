@@ -198,6 +198,15 @@ static void bench_attention(int sms) {
     }
 }
 
+/** One decoding step's norm: a single 4096-wide row, in place, 256 threads (what the backend launches). */
+static void bench_norm() {
+    DeviceBuffer<float> x(4096), w(4096);
+    fill(x, 5);
+    fill(w, 6);
+    double us = 1000.0 * time_ms([&] { rms_norm<<<1, 256>>>(x.ptr, w.ptr, x.ptr, 1, 4096, 1e-5f); }, 200);
+    std::printf("\nrms_norm, one 4096-wide row in place (256 threads): %.2f us per launch (back to back)\n", us);
+}
+
 static void run_benchmarks() {
     cudaDeviceProp prop;
     CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
@@ -211,6 +220,7 @@ static void run_benchmarks() {
         device_free(a);
         device_free(b);
     }
+    bench_norm();
     bench_matvec(prop.multiProcessorCount);
     bench_attention(prop.multiProcessorCount);
     std::printf("benchmarks took %.1f s\n", seconds_now() - t);

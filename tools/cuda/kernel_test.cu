@@ -197,17 +197,20 @@ static void test_matvec() {
     Random rng(13);
     for (const TypeInfo& t : all_types()) {
         TypeKernels k = kernels_of(t.type);
+        // Llama widths (4096, 14336), one block, a few blocks, and counts that leave part of a warp's
+        // step of blocks empty (the q8 kernels put 2 or 8 lanes on a block, so a warp covers 16 or 4
+        // blocks per step); 37 rows leave the last block of 4 rows with one.
         std::vector<int> colsList;
-        if (t.blockValues == 256) colsList = {4352};
-        else if (t.blockValues == 32) colsList = {4128};
-        else colsList = {4096, 1003}; // 16-byte aligned rows, and odd rows with a tail
+        if (t.blockValues == 256) colsList = {256, 768, 4096, 4352, 14336};
+        else if (t.blockValues == 32) colsList = {32, 96, 4128, 14336};
+        else colsList = {4096, 1003, 8}; // 16-byte aligned rows, odd rows with a tail, a tail only
         for (int cols : colsList) {
             const int rows = 37;
             long long rb = row_bytes(t, cols);
             std::vector<uint8_t> data = random_matrix(t, rows, cols, rng);
             std::vector<float> w = dequantize(t, data, rows, cols);
             DeviceBuffer<uint8_t> dw(data);
-            for (int n : {1, 3, 8}) {
+            for (int n = 1; n <= 8; n++) {
                 std::vector<float> x = rng.floats((size_t) n * cols);
                 DeviceBuffer<float> dx(x);
                 DeviceBuffer<float> dy((size_t) n * rows);
@@ -306,7 +309,9 @@ static void test_elementwise() {
     }
     // RMSNorm and LayerNorm: rows of the model width and per-head rows (Qwen 3's Q/K norm)
     struct Shape { int rows, width, threads; };
-    for (Shape s : {Shape{37, 4097, 256}, Shape{96, 128, 128}, Shape{3, 64, 32}}) {
+    // rows held in registers (up to 32 values a thread) and, at 9001 with 256 threads, the plain loops
+    for (Shape s : {Shape{37, 4097, 256}, Shape{1, 4096, 256}, Shape{96, 128, 128}, Shape{3, 64, 32}, Shape{2, 9001, 256},
+                    Shape{2, 1030, 32}}) {
         std::vector<float> x = rng.floats((size_t) s.rows * s.width, -3.0f, 3.0f), w = rng.floats(s.width), b = rng.floats(s.width);
         float eps = 1e-5f;
         std::vector<float> wantR(x.size()), wantL(x.size()), wantL0(x.size());

@@ -33,8 +33,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * type (never expanded in device memory), activations, KV stores and the Self-Extend ring live on the
  * device, and per forward pass only the tokens and positions go up and the logits come back.
  *
- * <p>Products: decoding-sized batches (at most {@link #MATVEC_ROWS} rows) run the quantized
- * matrix × vector kernels on the weights as stored; larger batches dequantize the weight to an F16
+ * <p>Products: decoding-sized batches (at most {@link #MATVEC_ROWS} rows) run the matrix × vector
+ * kernels on the weights as stored (quantized weights against 8-bit activations, F32/F16/BF16 weights
+ * against float ones); larger batches dequantize the weight to an F16
  * scratch matrix and multiply on tensor cores through cuBLAS (F16 and BF16 weights go to cuBLAS as they
  * are, F32 weights through plain FP32 SGEMM). Attention is one fused kernel reading the position
  * scheme's {@link KeyRanges}: tensor cores for the F16 cache, CUDA cores in F32 for the F32 cache, and
@@ -468,7 +469,9 @@ public final class CudaBackend implements Backend {
         DeviceMatrix w = matrix(weight);
         CudaTensor in = dev(x);
         CudaTensor o = dev(out);
-        if (n <= MATVEC_ROWS) {
+        if (n <= MATVEC_ROWS && isQuantized(w.type())) {
+            matvecQ8(w, in, o, n);
+        } else if (n <= MATVEC_ROWS) {
             if (n == 1) { // half the registers, twice the resident warps
                 KernelLauncher k = kernels.get("matvec_" + w.suffix() + "_n1");
                 k.args().pointer(w.memory()).pointer(in.memory()).pointer(o.memory()).i32(w.rows()).i32(w.cols()).i64(w.rowBytes());
@@ -488,6 +491,33 @@ public final class CudaBackend implements Backend {
             k.args().pointer(o.memory()).pointer(vector(bias)).i32(n).i32(w.rows());
             graphs.launch(k, blocksFor(count), 1, 1, THREADS, 1, 1, 0);
         }
+    }
+
+    private static boolean isQuantized(GgmlType type) {
+        return type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16;
+    }
+
+    /**
+     * Quantized weights against 8-bit activations (ggml's Q8_1 rounding, as llama.cpp's CPU and CUDA
+     * backends and our CPU integer kernels do): integer dot products per block instead of dequantizing
+     * every weight to float, which keeps the kernels at the memory's speed. The levels and scales live
+     * in the F16-input scratch (2 bytes per input; they take 1.25).
+     */
+    private void matvecQ8(DeviceMatrix w, CudaTensor x, CudaTensor out, int n) {
+        long inputs = (long) n * w.cols();
+        DeviceMemory scratch = halfInputs(inputs);
+        DeviceMemory levels = scratch.slice(0, inputs);
+        DeviceMemory scales = scratch.slice(inputs, inputs / 4);
+        KernelLauncher q = kernels.get("quantize_q8");
+        q.args().pointer(x.memory()).pointer(levels).pointer(scales).i32(w.cols()).i32(n);
+        graphs.launch(q, (w.cols() + 127) / 128, n, 1, 128, 1, 1, 0);
+        KernelLauncher k = kernels.get("matvec_q8_" + w.suffix() + (n == 1 ? "_n1" : ""));
+        KernelArgs args = k.args().pointer(w.memory()).pointer(levels).pointer(scales).pointer(out.memory()).i32(w.rows())
+                .i32(w.cols()).i64(w.rowBytes());
+        if (n > 1) {
+            args.i32(n);
+        }
+        graphs.launch(k, (w.rows() + 3) / 4, 1, 1, 128, 1, 1, 0);
     }
 
     /**

@@ -41,41 +41,45 @@ static __device__ __forceinline__ unsigned fifth_bits(unsigned h) {
     return ((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25);
 }
 
-// Per format: UNIT values handled by one lane at a time, and accumulate<N>(row, unit, …) adding
-// the unit's products with the N input rows to acc.
+// Per format: LANES, the consecutive lanes that share one of its blocks (each reads its own
+// consecutive words of the block, so a warp's loads cover a few whole blocks back to back and no
+// byte is fetched twice), and accumulate<N>(row, block, part, …) adding the products of part
+// `part` (0 … LANES−1) of that block with the N input rows to acc. A warp covers 32 / LANES
+// consecutive blocks per step.
 
+/** Q8_0: two lanes per block, 16 levels each (blocks of 34 bytes: 2-byte loads). */
 struct DotQ8_0 {
-    static constexpr int UNIT = 32;
+    static constexpr int VALUES = 32;
+    static constexpr int LANES = 2;
     template <int N>
-    static __device__ __forceinline__ void accumulate(const unsigned char* row, int u, const signed char* xq,
+    static __device__ __forceinline__ void accumulate(const unsigned char* row, int blk, int part, const signed char* xq,
                                                       const float* xds, int cols, float* acc) {
-        const unsigned char* b = row + (long long) u * 34;
+        const unsigned char* b = row + (long long) blk * 34;
         float d = f16_to_f32((unsigned short) load_u16(b));
-        int w[8];
+        int w[4];
 #pragma unroll
-        for (int k = 0; k < 8; k++) {
-            w[k] = (int) load_u32_a2(b + 2 + 4 * k);
+        for (int k = 0; k < 4; k++) {
+            w[k] = (int) load_u32_a2(b + 2 + 16 * part + 4 * k);
         }
 #pragma unroll
         for (int i = 0; i < N; i++) {
-            int xv[8];
-            load_q8_block(xq, (long long) i * cols, u, xv);
-            int s = 0;
-#pragma unroll
-            for (int k = 0; k < 8; k++) {
-                s = __dp4a(w[k], xv[k], s);
-            }
-            acc[i] += d * xds[2 * ((long long) i * (cols / 32) + u)] * (float) s;
+            u32x4 xa = *(const u32x4*) (xq + (long long) i * cols + (long long) blk * 32 + 16 * part);
+            int s = __dp4a(w[0], (int) xa.x, 0);
+            s = __dp4a(w[1], (int) xa.y, s);
+            s = __dp4a(w[2], (int) xa.z, s);
+            s = __dp4a(w[3], (int) xa.w, s);
+            acc[i] += d * xds[2 * ((long long) i * (cols / 32) + blk)] * (float) s;
         }
     }
 };
 
-/** Q4_0, Q4_1, Q5_0, Q5_1: one block per unit; levels as unsigned bytes, the offset folded into d·Σa. */
+/** Q4_0, Q4_1, Q5_0, Q5_1: one lane per block; levels as unsigned bytes, the offset folded into d·Σa. */
 template <int BYTES, int QS, int QH, bool HAS_MIN>
 struct DotLegacy4 {
-    static constexpr int UNIT = 32;
+    static constexpr int VALUES = 32;
+    static constexpr int LANES = 1;
     template <int N>
-    static __device__ __forceinline__ void accumulate(const unsigned char* row, int u, const signed char* xq,
+    static __device__ __forceinline__ void accumulate(const unsigned char* row, int u, int, const signed char* xq,
                                                       const float* xds, int cols, float* acc) {
         const unsigned char* b = row + (long long) u * BYTES;
         float d = f16_to_f32((unsigned short) load_u16(b));
@@ -121,64 +125,84 @@ typedef DotLegacy4<22, 6, 2, false> DotQ5_0;
 typedef DotLegacy4<24, 8, 4, true> DotQ5_1;
 
 /**
- * Q4_K and Q5_K: a unit is 64 values, sub-blocks 2j and 2j+1 of a super-block (the low and high
- * nibbles of the same 32 bytes). Blocks of 144 and 176 bytes keep 16-byte alignment when the
- * tensor starts 16-byte aligned, so the nibbles are read with 16-byte loads.
+ * Scale and min of sub-blocks 2j and 2j+1 of a Q4_K/Q5_K super-block from its 12 scale bytes read
+ * as three words s0, s1, s2: sub-block `sub` uses byte sub & 3 of each word (ggml's get_scale_min_k4).
+ */
+static __device__ __forceinline__ void kquant_scale_min_words(unsigned s0, unsigned s1, unsigned s2, int sub, float* scale,
+                                                              float* min) {
+    int shift = 8 * (sub & 3);
+    unsigned b0 = (s0 >> shift) & 0xffu, b1 = (s1 >> shift) & 0xffu, b2 = (s2 >> shift) & 0xffu;
+    if (sub < 4) {
+        *scale = (float) (b0 & 63u);
+        *min = (float) (b1 & 63u);
+    } else {
+        *scale = (float) ((b2 & 0xFu) | ((b0 >> 6) << 4));
+        *min = (float) ((b2 >> 4) | ((b1 >> 6) << 4));
+    }
+}
+
+/**
+ * Q4_K and Q5_K: eight lanes per super-block. Lane part p reads 16 consecutive nibble bytes,
+ * bytes 16p … 16p+15 of the 128: positions l0 = 16(p mod 2) … l0+15 of sub-block 2j (low nibbles)
+ * and 2j+1 (high nibbles), j = p / 2; Q5_K adds the same 16 bytes of fifth bits. Blocks of 144 and
+ * 176 bytes keep 16-byte alignment when the tensor starts 16-byte aligned, so these are 16-byte loads.
+ * The min term d_min·m·Σx needs the whole sub-block's Σx (xds): the lane of the first half adds it.
  */
 template <int BYTES, bool FIFTH>
 struct DotK4 {
-    static constexpr int UNIT = 64;
+    static constexpr int VALUES = 256;
+    static constexpr int LANES = 8;
     template <int N>
-    static __device__ __forceinline__ void accumulate(const unsigned char* row, int u, const signed char* xq,
+    static __device__ __forceinline__ void accumulate(const unsigned char* row, int sb, int part, const signed char* xq,
                                                       const float* xds, int cols, float* acc) {
-        int sb = u >> 2;
-        int j = u & 3;
+        int j = part >> 1;
+        int l0 = (part & 1) * 16;
         const unsigned char* b = row + (long long) sb * BYTES;
         unsigned dd = load_u32_a4(b);
         float d = f16_to_f32((unsigned short) (dd & 0xffff));
         float dmin = f16_to_f32((unsigned short) (dd >> 16));
-        float sc0 = (float) kquant_scale(b + 4, 2 * j);
-        float sc1 = (float) kquant_scale(b + 4, 2 * j + 1);
-        float m0 = (float) kquant_min(b + 4, 2 * j);
-        float m1 = (float) kquant_min(b + 4, 2 * j + 1);
-        const u32x4* qs = (const u32x4*) (b + (FIFTH ? 48 : 16) + 32 * j);
-        u32x4 qa = qs[0], qb = qs[1];
-        unsigned q[8] = {qa.x, qa.y, qa.z, qa.w, qb.x, qb.y, qb.z, qb.w};
-        int lo[8], hi[8];
+        unsigned s0 = load_u32_a4(b + 4), s1 = load_u32_a4(b + 8), s2 = load_u32_a4(b + 12);
+        float sc0, m0, sc1, m1;
+        kquant_scale_min_words(s0, s1, s2, 2 * j, &sc0, &m0);
+        kquant_scale_min_words(s0, s1, s2, 2 * j + 1, &sc1, &m1);
+        u32x4 qa = *(const u32x4*) (b + (FIFTH ? 48 : 16) + 32 * j + l0);
+        unsigned q[4] = {qa.x, qa.y, qa.z, qa.w};
+        int lo[4], hi[4];
+#pragma unroll
+        for (int k = 0; k < 4; k++) {
+            lo[k] = (int) (q[k] & 0x0f0f0f0fu);
+            hi[k] = (int) ((q[k] >> 4) & 0x0f0f0f0fu);
+        }
         if (FIFTH) {
-            const u32x4* qhp = (const u32x4*) (b + 16);
-            u32x4 ha = qhp[0], hb = qhp[1];
-            unsigned h[8] = {ha.x, ha.y, ha.z, ha.w, hb.x, hb.y, hb.z, hb.w};
+            u32x4 ha = *(const u32x4*) (b + 16 + l0);
+            unsigned h[4] = {ha.x, ha.y, ha.z, ha.w};
 #pragma unroll
-            for (int k = 0; k < 8; k++) {
-                lo[k] = (int) ((q[k] & 0x0f0f0f0fu) | (((h[k] >> (2 * j)) & 0x01010101u) << 4));
-                hi[k] = (int) (((q[k] >> 4) & 0x0f0f0f0fu) | (((h[k] >> (2 * j + 1)) & 0x01010101u) << 4));
-            }
-        } else {
-#pragma unroll
-            for (int k = 0; k < 8; k++) {
-                lo[k] = (int) (q[k] & 0x0f0f0f0fu);
-                hi[k] = (int) ((q[k] >> 4) & 0x0f0f0f0fu);
+            for (int k = 0; k < 4; k++) {
+                lo[k] |= (int) (((h[k] >> (2 * j)) & 0x01010101u) << 4);
+                hi[k] |= (int) (((h[k] >> (2 * j + 1)) & 0x01010101u) << 4);
             }
         }
         int xb0 = sb * 8 + 2 * j;
+        bool addsMin = l0 == 0;
 #pragma unroll
         for (int i = 0; i < N; i++) {
-            long long rowOffset = (long long) i * cols;
-            int xv[8];
-            int s0 = 0, s1 = 0;
-            load_q8_block(xq, rowOffset, xb0, xv);
-#pragma unroll
-            for (int k = 0; k < 8; k++) {
-                s0 = __dp4a(lo[k], xv[k], s0);
+            const signed char* xp = xq + (long long) i * cols + (long long) xb0 * 32 + l0;
+            u32x4 xa = *(const u32x4*) xp;
+            u32x4 xc = *(const u32x4*) (xp + 32);
+            int s0 = __dp4a(lo[0], (int) xa.x, 0);
+            s0 = __dp4a(lo[1], (int) xa.y, s0);
+            s0 = __dp4a(lo[2], (int) xa.z, s0);
+            s0 = __dp4a(lo[3], (int) xa.w, s0);
+            int s1 = __dp4a(hi[0], (int) xc.x, 0);
+            s1 = __dp4a(hi[1], (int) xc.y, s1);
+            s1 = __dp4a(hi[2], (int) xc.z, s1);
+            s1 = __dp4a(hi[3], (int) xc.w, s1);
+            f32x4 ds = *(const f32x4*) (xds + 2 * ((long long) i * (cols / 32) + xb0)); // (d, d·Σq) of blocks 2j, 2j+1
+            float v = d * (sc0 * ds.x * (float) s0 + sc1 * ds.z * (float) s1);
+            if (addsMin) {
+                v -= dmin * (m0 * ds.y + m1 * ds.w);
             }
-            load_q8_block(xq, rowOffset, xb0 + 1, xv);
-#pragma unroll
-            for (int k = 0; k < 8; k++) {
-                s1 = __dp4a(hi[k], xv[k], s1);
-            }
-            const float* ds = xds + 2 * ((long long) i * (cols / 32) + xb0);
-            acc[i] += d * (sc0 * ds[0] * (float) s0 + sc1 * ds[2] * (float) s1) - dmin * (m0 * ds[1] + m1 * ds[3]);
+            acc[i] += v;
         }
     }
 };
@@ -186,24 +210,25 @@ typedef DotK4<144, false> DotQ4_K;
 typedef DotK4<176, true> DotQ5_K;
 
 /**
- * Q6_K: a unit is 64 values, positions l0 … l0+15 (l0 = 0 or 16) of one half: the same 16 bytes of
- * each of the two low-nibble runs and of the high bits give the four quarters' values there, each
- * quarter with its own scale and activation block. Blocks of 210 bytes: 2-byte loads.
+ * Q6_K: eight lanes per super-block. Lane part p takes half h = p / 4 and positions l0 = 8(p mod 4)
+ * … l0+7 of it: 8 bytes of each of the half's two low-nibble runs and of its high bits give the four
+ * quarters' values there, each quarter with its own scale and activation block. Blocks of 210 bytes:
+ * 2-byte loads. The levels are used unsigned (0 … 63) and 32·Σx subtracted per quarter.
  */
 struct DotQ6_K {
-    static constexpr int UNIT = 64;
+    static constexpr int VALUES = 256;
+    static constexpr int LANES = 8;
     template <int N>
-    static __device__ __forceinline__ void accumulate(const unsigned char* row, int u, const signed char* xq,
+    static __device__ __forceinline__ void accumulate(const unsigned char* row, int sb, int part, const signed char* xq,
                                                       const float* xds, int cols, float* acc) {
-        int sb = u >> 2;
-        int half = (u >> 1) & 1;
-        int l0 = (u & 1) * 16;
+        int half = part >> 2;
+        int l0 = (part & 3) * 8;
         const unsigned char* b = row + (long long) sb * 210;
         float d = f16_to_f32((unsigned short) load_u16(b + 208));
-        const signed char* sc = (const signed char*) (b + 192 + 8 * half);
-        int q[4][4];
+        const signed char* sc = (const signed char*) (b + 192 + 8 * half + l0 / 16);
+        int q[4][2];
 #pragma unroll
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 2; k++) {
             unsigned a = load_u32_a2(b + 64 * half + l0 + 4 * k);
             unsigned c = load_u32_a2(b + 64 * half + 32 + l0 + 4 * k);
             unsigned h = load_u32_a2(b + 128 + 32 * half + l0 + 4 * k);
@@ -215,7 +240,7 @@ struct DotQ6_K {
         float scale[4];
 #pragma unroll
         for (int qq = 0; qq < 4; qq++) {
-            scale[qq] = (float) sc[l0 / 16 + 2 * qq];
+            scale[qq] = (float) sc[2 * qq];
         }
 #pragma unroll
         for (int i = 0; i < N; i++) {
@@ -224,15 +249,11 @@ struct DotQ6_K {
 #pragma unroll
             for (int qq = 0; qq < 4; qq++) {
                 int xb = sb * 8 + 4 * half + qq;
-                const u32x4* xp = (const u32x4*) (xq + rowOffset + (long long) xb * 32 + l0);
-                u32x4 xa = *xp;
-                int xv[4] = {(int) xa.x, (int) xa.y, (int) xa.z, (int) xa.w};
-                int s = 0, xs = 0;
-#pragma unroll
-                for (int k = 0; k < 4; k++) {
-                    s = __dp4a(q[qq][k], xv[k], s);
-                    xs = __dp4a(0x01010101, xv[k], xs);
-                }
+                u32x2 xa = *(const u32x2*) (xq + rowOffset + (long long) xb * 32 + l0);
+                int s = __dp4a(q[qq][0], (int) xa.x, 0);
+                s = __dp4a(q[qq][1], (int) xa.y, s);
+                int xs = __dp4a(0x01010101, (int) xa.x, 0);
+                xs = __dp4a(0x01010101, (int) xa.y, xs);
                 sum += scale[qq] * xds[2 * ((long long) i * (cols / 32) + xb)] * (float) (s - 32 * xs);
             }
             acc[i] += d * sum;
@@ -254,10 +275,12 @@ static __device__ __forceinline__ void matvec_q8_warp(const unsigned char* W, co
     for (int i = 0; i < N; i++) {
         acc[i] = 0.0f;
     }
-    int units = cols / D::UNIT;
+    // consecutive lanes read consecutive words of the same blocks: every load of the warp is coalesced
+    int part = lane % D::LANES;
+    int blocks = cols / D::VALUES;
 #pragma unroll(N <= 2 ? 4 : 2)
-    for (int u = lane; u < units; u += 32) {
-        D::template accumulate<N>(row, u, xq, xds, cols, acc);
+    for (int blk = lane / D::LANES; blk < blocks; blk += 32 / D::LANES) {
+        D::template accumulate<N>(row, blk, part, xq, xds, cols, acc);
     }
 #pragma unroll
     for (int i = 0; i < N; i++) {
