@@ -84,8 +84,8 @@ struct MmaShape {
  * The A fragments of rows row0 and row0 + 8 (16 dims per k-step) of one query copy, as the halves of its
  * hi (term 0) and lo (term 1) parts, of which the first TERMS are kept; zeros for absent rows.
  */
-template <int KSTEPS, int TERMS>
-static __device__ __forceinline__ void load_query_fragments(unsigned (&frag)[2][KSTEPS][4], const float* src0, const float* src1,
+template <int KSTEPS, int TERMS, int SLOTS>
+static __device__ __forceinline__ void load_query_fragments(unsigned (&frag)[SLOTS][KSTEPS][4], const float* src0, const float* src1,
                                                             bool ok0, bool ok1, int tig) {
 #pragma unroll
     for (int kk = 0; kk < (TERMS > 0 ? KSTEPS : 0); kk++) {
@@ -176,16 +176,21 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
         }
     };
     // The queries' terms: the first REG_TERMS as A fragments in registers, the others in shared memory.
-    unsigned qFrag[2][2][KSTEPS][4];
-    for (int which = 0; which < 2; which++) {
+    // (Sized to what is held: an array with slots never written stayed in local memory, ptxas -v.)
+    constexpr int TERM_SLOTS = S::REG_TERMS > 0 ? S::REG_TERMS : 1;
+    constexpr int K_SLOTS = S::REG_TERMS > 0 ? KSTEPS : 1;
+    unsigned qFrag[2][TERM_SLOTS][K_SLOTS][4];
+    if constexpr (S::Q_LO_IN_SHARED) {
+        storeSharedQueries(q0, 0, 0, BM, tid, S::THREADS, true);
+        storeSharedQueries(q1, 1, 0, BM, tid, S::THREADS, window > 0);
+    }
+#pragma unroll
+    for (int which = 0; which < 2; which++) { // unrolled: qFrag indexed by a constant stays in registers
         const float* q = which == 0 ? q0 : q1;
         bool present = which == 0 || window > 0;
-        if constexpr (S::Q_LO_IN_SHARED) {
-            storeSharedQueries(q, which, 0, BM, tid, S::THREADS, present);
-        }
         const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
         const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
-        load_query_fragments<KSTEPS, S::REG_TERMS>(qFrag[which], src0, src1, present && row0 < rows, present && row1 < rows, tig);
+        load_query_fragments<K_SLOTS, S::REG_TERMS>(qFrag[which], src0, src1, present && row0 < rows, present && row1 < rows, tig);
     }
     // Chunked ranges: the query copy of `kind` into slot 0 (this warp's rows; the other slot is unused).
     int slotKind = LONGLM_KEY_NEAR;
@@ -198,7 +203,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
         }
         const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
         const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
-        load_query_fragments<KSTEPS, S::REG_TERMS>(qFrag[0], src0, src1, row0 < rows, row1 < rows, tig);
+        load_query_fragments<K_SLOTS, S::REG_TERMS>(qFrag[0], src0, src1, row0 < rows, row1 < rows, tig);
         slotKind = kind;
     };
 
@@ -343,10 +348,11 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                                 ldmatrix_x4(a, qShared + (term == 1 ? S::Q_LO_OFFSET : 0) + (q * BM + warp * 16 + (lane & 15)) * ROW
                                                        + kk * 16 + ((lane >> 4) << 3));
                             } else {
-                                a[0] = qFrag[q][term][kk][0];
-                                a[1] = qFrag[q][term][kk][1];
-                                a[2] = qFrag[q][term][kk][2];
-                                a[3] = qFrag[q][term][kk][3];
+                                const unsigned* f = qFrag[q][term % TERM_SLOTS][kk % K_SLOTS];
+                                a[0] = f[0];
+                                a[1] = f[1];
+                                a[2] = f[2];
+                                a[3] = f[3];
                             }
                             mma_16816(acc[0], a, b);
                             mma_16816(acc[1], a, b + 2);
