@@ -225,10 +225,10 @@ static AttentionInputs positional_inputs(const RawSequence& r, const HostScheme&
 /**
  * Double-precision attention of the queries start … start+n−1 of `r` from the pair rule alone: every
  * visible (p, j) scored with the query rotated to the pair's query position and the key rotated to its
- * key position, stored as T (queries rounded to f16 when the kernel computes with them so).
+ * key position, stored as T (the queries as given: every kernel computes with them to F32 precision).
  */
 template <typename T>
-static std::vector<float> positional_reference(const RawSequence& r, const HostScheme& s, int n, int start, bool roundQueries) {
+static std::vector<float> positional_reference(const RawSequence& r, const HostScheme& s, int n, int start) {
     int D = r.headDim, group = r.heads / r.kvHeads, kvDim = r.kvHeads * D;
     float scale = 1.0f / std::sqrt((float) D);
     std::vector<float> out((size_t) n * r.heads * D);
@@ -245,7 +245,7 @@ static std::vector<float> positional_reference(const RawSequence& r, const HostS
                 std::vector<float> q = r.query(p, h, at.query), k = r.key(j, g, at.key);
                 double dot = 0;
                 for (int d = 0; d < D; d++) {
-                    dot += (double) (roundQueries ? round_half(q[d]) : q[d]) * CacheType<T>::from(CacheType<T>::to(k[d]));
+                    dot += (double) q[d] * CacheType<T>::from(CacheType<T>::to(k[d]));
                 }
                 double sc = dot * scale;
                 if (s.kernel.softCap > 0) sc = s.kernel.softCap * std::tanh(sc / s.kernel.softCap);

@@ -52,13 +52,21 @@ final class AttentionLaunch {
             int blockRows = decode ? 16 : 64;
             int keyTile = decode || headDim == 256 ? 32 : 64;
             int row = headDim + 8;
-            int bytes = 2 * (5 * keyTile * row + (headDim > 128 ? 2 * blockRows * row : 0));
+            int bytes = 2 * (5 * keyTile * row + sharedQueryTerms(headDim) * 2 * blockRows * row);
             if (bytes <= maxSharedBytes) {
                 return new Shape((decode ? "attention_mma_decode_f16_hd" : "attention_mma_f16_hd") + headDim, blockRows,
                         decode ? 32 : 128, keyTile, bytes);
             }
         }
         return new Shape("attention_simt_" + precision.suffix(), SIMT_ROWS, 128, SIMT_KEY_TILE, 0);
+    }
+
+    /**
+     * Terms (hi and lo f16 parts) of the two query copies that the tensor-core kernels keep in shared
+     * memory rather than registers (attention_mma.cu, MmaShape): the lo terms above D = 80, both above 128.
+     */
+    private static int sharedQueryTerms(int headDim) {
+        return headDim > 128 ? 2 : headDim > 80 ? 1 : 0;
     }
 
     void attend(CudaKvStore kv, int layer, KeyRanges ranges, CudaTensor queries, CudaTensor farQueries,

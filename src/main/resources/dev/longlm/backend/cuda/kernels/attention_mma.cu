@@ -21,8 +21,28 @@
 // (or, rarely, where the block's rows straddle one); it is visited once per kind it holds, the keys
 // of the other kinds masked in each visit, and each key is still scored once.
 //
-// Queries and probabilities are rounded to f16 for the tensor cores; scores, softmax and the
-// output accumulate in F32.
+// Precision: keys and values are exact in f16 (the cache stores them so), but the F32 queries and
+// probabilities are not. Each is written as two f16 terms, x = hi + lo with hi = f16(x) and
+// lo = f16(x − hi), and its product taken as two mma's accumulated in F32: hi·K + lo·K, hi·V + lo·V.
+// The two terms carry 22 bits of x, so the products are as exact as the F32 accumulation; rounding
+// either to one f16 term moved the bundled model's log-probabilities by up to 7.9e-3 (H200, F16 cache
+// against the CPU with the same cache). Scores, softmax and the output accumulate in F32.
+
+/** Two floats as the half2 words of their f16 terms: hi = f16(x), lo = f16(x − hi) (round to nearest even). */
+static __device__ __forceinline__ void split_f16x2(float x, float y, unsigned& hi, unsigned& lo) {
+    hi = pack_f16x2(x, y);
+    lo = pack_f16x2(x - f16_to_f32((unsigned short) (hi & 0xffffu)), y - f16_to_f32((unsigned short) (hi >> 16)));
+}
+
+/** 8 floats as the 8 halves of their hi and lo terms, lowest address in the lowest bits. */
+static __device__ __forceinline__ void split8_f16(const float* src, u32x4& hi, u32x4& lo) {
+    f32x4 a = ((const f32x4*) src)[0];
+    f32x4 b = ((const f32x4*) src)[1];
+    split_f16x2(a.x, a.y, hi.x, lo.x);
+    split_f16x2(a.z, a.w, hi.y, lo.y);
+    split_f16x2(b.x, b.y, hi.z, lo.z);
+    split_f16x2(b.z, b.w, hi.w, lo.w);
+}
 
 /** 8 floats as 8 halves (round to nearest even), lowest address in the lowest bits. */
 static __device__ __forceinline__ u32x4 pack8_f16(const float* src) {
@@ -42,27 +62,49 @@ struct MmaShape {
     static constexpr int THREADS = 32 * WARPS;
     /** Shared-memory row of D halves plus 16 bytes, so ldmatrix's 8 rows fall in distinct banks. */
     static constexpr int ROW = D + 8;
-    static constexpr bool Q_IN_SHARED = D > 128; // registers would not hold two queries and the output
+    /**
+     * Where the two query copies' terms live: registers, unless they would not fit beside the output
+     * (ptxas -v, sm_90: with both terms in registers hd96 and hd128 went to local memory); then the lo
+     * terms (D > 80), or both (D > 128), are rows of halves in shared memory, read with ldmatrix.
+     */
+    static constexpr bool Q_HI_IN_SHARED = D > 128;
+    static constexpr bool Q_LO_IN_SHARED = D > 80;
+    /** Terms held as A fragments in registers: terms [0, REG_TERMS) (hi = 0, lo = 1). */
+    static constexpr int REG_TERMS = Q_HI_IN_SHARED ? 0 : Q_LO_IN_SHARED ? 1 : 2;
     static constexpr int TILE_HALVES = BN * ROW;
-    /** Halves of dynamic shared memory: K and V twice (two stages), the true-key tile, the queries if shared. */
-    static constexpr int SHARED_HALVES = 5 * TILE_HALVES + (Q_IN_SHARED ? 2 * BM * ROW : 0);
+    /** Halves of one term of both query copies in shared memory: [copy][BM][ROW]. */
+    static constexpr int Q_TERM_HALVES = 2 * BM * ROW;
+    /** Offset of the lo term's rows from the hi term's (the first shared term). */
+    static constexpr int Q_LO_OFFSET = Q_HI_IN_SHARED ? Q_TERM_HALVES : 0;
+    /** Halves of dynamic shared memory: K and V twice (two stages), the true-key tile, the query terms kept there. */
+    static constexpr int SHARED_HALVES = 5 * TILE_HALVES + (2 - REG_TERMS) * Q_TERM_HALVES;
 };
 
-/** The A fragments of rows row0 and row0 + 8 (16 dims per k-step) of one query copy, as halves; zeros for absent rows. */
-template <int KSTEPS>
-static __device__ __forceinline__ void load_query_fragments(unsigned (&frag)[KSTEPS][4], const float* src0, const float* src1,
+/**
+ * The A fragments of rows row0 and row0 + 8 (16 dims per k-step) of one query copy, as the halves of its
+ * hi (term 0) and lo (term 1) parts, of which the first TERMS are kept; zeros for absent rows.
+ */
+template <int KSTEPS, int TERMS, int SLOTS>
+static __device__ __forceinline__ void load_query_fragments(unsigned (&frag)[SLOTS][KSTEPS][4], const float* src0, const float* src1,
                                                             bool ok0, bool ok1, int tig) {
 #pragma unroll
-    for (int kk = 0; kk < KSTEPS; kk++) {
+    for (int kk = 0; kk < (TERMS > 0 ? KSTEPS : 0); kk++) {
         int c = kk * 16 + 2 * tig;
         f32x2 a = ok0 ? *(const f32x2*) (src0 + c) : f32x2{0.0f, 0.0f};
         f32x2 b = ok1 ? *(const f32x2*) (src1 + c) : f32x2{0.0f, 0.0f};
         f32x2 e = ok0 ? *(const f32x2*) (src0 + c + 8) : f32x2{0.0f, 0.0f};
         f32x2 f = ok1 ? *(const f32x2*) (src1 + c + 8) : f32x2{0.0f, 0.0f};
-        frag[kk][0] = pack_f16x2(a.x, a.y);
-        frag[kk][1] = pack_f16x2(b.x, b.y);
-        frag[kk][2] = pack_f16x2(e.x, e.y);
-        frag[kk][3] = pack_f16x2(f.x, f.y);
+        unsigned lo[4];
+        split_f16x2(a.x, a.y, frag[0][kk][0], lo[0]);
+        split_f16x2(b.x, b.y, frag[0][kk][1], lo[1]);
+        split_f16x2(e.x, e.y, frag[0][kk][2], lo[2]);
+        split_f16x2(f.x, f.y, frag[0][kk][3], lo[3]);
+        if constexpr (TERMS == 2) {
+            frag[1][kk][0] = lo[0];
+            frag[1][kk][1] = lo[1];
+            frag[1][kk][2] = lo[2];
+            frag[1][kk][3] = lo[3];
+        }
     }
 }
 
@@ -85,7 +127,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     unsigned short* smem = (unsigned short*) dynamic_shared();
     // stage s: keys at smem + s·TILE, values at smem + (2 + s)·TILE
     unsigned short* kTrue = smem + 4 * S::TILE_HALVES;
-    unsigned short* qShared = smem + 5 * S::TILE_HALVES; // [2][BM][ROW] when Q_IN_SHARED
+    unsigned short* qShared = smem + 5 * S::TILE_HALVES; // the query terms not in registers, each [2 copies][BM][ROW]
 
     const int tid = threadIdx.x;
     const int lane = tid & 31;
@@ -115,53 +157,53 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     const KeyRange warpLo = key_range(start + warpRow0 / group, window, chunk, span, farKeyLimit);
     const KeyRange warpHi = key_range(start + warpLast / group, window, chunk, span, farKeyLimit);
 
-    // Queries as A fragments (registers), or rows of halves in shared memory for ldmatrix.
-    unsigned qFrag[S::Q_IN_SHARED ? 1 : 2][S::Q_IN_SHARED ? 1 : KSTEPS][4];
-    if constexpr (S::Q_IN_SHARED) {
-        for (int c = tid; c < BM * CHUNKS; c += S::THREADS) {
+    // Rows [localRow, localRow + count) of the block of query copy q into shared slot `slot` (the terms
+    // kept there), chunks from..count·CHUNKS in steps of `step`; zeros for absent rows or copies.
+    auto storeSharedQueries = [&](const float* q, int slot, int localRow, int count, int from, int step, bool present) {
+        for (int c = from; c < count * CHUNKS; c += step) {
             int r = c / CHUNKS;
             int d0 = (c - r * CHUNKS) * 8;
-            int rr = blockRow0 + r;
-            for (int which = 0; which < 2; which++) {
-                u32x4 h = {0u, 0u, 0u, 0u};
-                const float* q = which == 0 ? q0 : q1;
-                if (rr < rows && (which == 0 || window > 0)) {
-                    h = pack8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0);
-                }
-                *(u32x4*) (qShared + (which * BM + r) * ROW + d0) = h;
+            int rr = blockRow0 + localRow + r;
+            u32x4 hi = {0u, 0u, 0u, 0u}, lo = {0u, 0u, 0u, 0u};
+            if (present && rr < rows) {
+                split8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0, hi, lo);
             }
+            unsigned short* dst = qShared + (slot * BM + localRow + r) * ROW + d0;
+            if constexpr (S::Q_HI_IN_SHARED) {
+                *(u32x4*) dst = hi;
+            }
+            *(u32x4*) (dst + S::Q_LO_OFFSET) = lo;
         }
-    } else {
-        for (int which = 0; which < 2; which++) {
-            const float* q = which == 0 ? q0 : q1;
-            bool present = which == 0 || window > 0;
-            const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
-            const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
-            load_query_fragments<KSTEPS>(qFrag[which], src0, src1, present && row0 < rows, present && row1 < rows, tig);
-        }
+    };
+    // The queries' terms: the first REG_TERMS as A fragments in registers, the others in shared memory.
+    // (Sized to what is held: an array with slots never written stayed in local memory, ptxas -v.)
+    constexpr int TERM_SLOTS = S::REG_TERMS > 0 ? S::REG_TERMS : 1;
+    constexpr int K_SLOTS = S::REG_TERMS > 0 ? KSTEPS : 1;
+    unsigned qFrag[2][TERM_SLOTS][K_SLOTS][4];
+    if constexpr (S::Q_LO_IN_SHARED) {
+        storeSharedQueries(q0, 0, 0, BM, tid, S::THREADS, true);
+        storeSharedQueries(q1, 1, 0, BM, tid, S::THREADS, window > 0);
+    }
+#pragma unroll
+    for (int which = 0; which < 2; which++) { // unrolled: qFrag indexed by a constant stays in registers
+        const float* q = which == 0 ? q0 : q1;
+        bool present = which == 0 || window > 0;
+        const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
+        const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
+        load_query_fragments<K_SLOTS, S::REG_TERMS>(qFrag[which], src0, src1, present && row0 < rows, present && row1 < rows, tig);
     }
     // Chunked ranges: the query copy of `kind` into slot 0 (this warp's rows; the other slot is unused).
     int slotKind = LONGLM_KEY_NEAR;
     auto refillSlot = [&](int kind) {
         const float* q = kind == LONGLM_KEY_NEAR ? q0 : kind == LONGLM_KEY_FAR ? q1 : q2;
-        if constexpr (S::Q_IN_SHARED) {
+        if constexpr (S::Q_LO_IN_SHARED) {
             __syncwarp(); // the warp's reads of the old copy are done
-            for (int c = lane; c < 16 * CHUNKS; c += 32) {
-                int r = c / CHUNKS;
-                int d0 = (c - r * CHUNKS) * 8;
-                int rr = warpRow0 + r;
-                u32x4 h = {0u, 0u, 0u, 0u};
-                if (rr < rows) {
-                    h = pack8_f16(q + ((long long) (rr / group) * heads + g * group + rr % group) * D + d0);
-                }
-                *(u32x4*) (qShared + (warp * 16 + r) * ROW + d0) = h;
-            }
+            storeSharedQueries(q, 0, warp * 16, 16, lane, 32, true);
             __syncwarp();
-        } else {
-            const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
-            const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
-            load_query_fragments<KSTEPS>(qFrag[0], src0, src1, row0 < rows, row1 < rows, tig);
         }
+        const float* src0 = q + ((long long) (row0 / group) * heads + g * group + row0 % group) * D;
+        const float* src1 = q + ((long long) (row1 / group) * heads + g * group + row1 % group) * D;
+        load_query_fragments<K_SLOTS, S::REG_TERMS>(qFrag[0], src0, src1, row0 < rows, row1 < rows, tig);
         slotKind = kind;
     };
 
@@ -226,7 +268,7 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
     }
     float m0 = LONGLM_NEG_INF, m1 = LONGLM_NEG_INF, l0 = 0.0f, l1 = 0.0f;
 
-    if constexpr (S::Q_IN_SHARED) {
+    if constexpr (S::Q_LO_IN_SHARED) {
         __syncthreads();
     }
     int kind = LONGLM_KEY_FAR;
@@ -296,21 +338,25 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                     float (*acc)[4] = which == 0 ? sf : sn;
 #pragma unroll
                     for (int kk = 0; kk < KSTEPS; kk++) {
-                        unsigned a[4];
-                        if constexpr (S::Q_IN_SHARED) {
-                            int q = which == 0 ? 1 : 0;
-                            ldmatrix_x4(a, qShared + (q * BM + warp * 16 + (lane & 15)) * ROW + kk * 16 + ((lane >> 4) << 3));
-                        } else {
-                            int q = which == 0 ? 1 : 0;
-                            a[0] = qFrag[q][kk][0];
-                            a[1] = qFrag[q][kk][1];
-                            a[2] = qFrag[q][kk][2];
-                            a[3] = qFrag[q][kk][3];
-                        }
                         unsigned b[4];
                         ldmatrix_x4(b, kt + keyRow * ROW + kk * 16 + dimOff);
-                        mma_16816(acc[0], a, b);
-                        mma_16816(acc[1], a, b + 2);
+                        const int q = which == 0 ? 1 : 0;
+#pragma unroll
+                        for (int term = 0; term < 2; term++) {
+                            unsigned a[4];
+                            if (term >= S::REG_TERMS) { // resolved at compile time (unrolled)
+                                ldmatrix_x4(a, qShared + (term == 1 ? S::Q_LO_OFFSET : 0) + (q * BM + warp * 16 + (lane & 15)) * ROW
+                                                       + kk * 16 + ((lane >> 4) << 3));
+                            } else {
+                                const unsigned* f = qFrag[q][term % TERM_SLOTS][kk % K_SLOTS];
+                                a[0] = f[0];
+                                a[1] = f[1];
+                                a[2] = f[2];
+                                a[3] = f[3];
+                            }
+                            mma_16816(acc[0], a, b);
+                            mma_16816(acc[1], a, b + 2);
+                        }
                     }
                 }
 #pragma unroll
@@ -368,14 +414,14 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                 l0 += sc[nt][0] + sc[nt][1];
                 l1 += sc[nt][2] + sc[nt][3];
             }
-            // P·V: the score fragments are already the A fragments of the next product
+            // P·V: the score fragments are already the A fragments of the next product (its hi and lo terms)
 #pragma unroll
             for (int kk = 0; kk < BN / 16; kk++) {
-                unsigned a[4];
-                a[0] = pack_f16x2(sc[2 * kk][0], sc[2 * kk][1]);
-                a[1] = pack_f16x2(sc[2 * kk][2], sc[2 * kk][3]);
-                a[2] = pack_f16x2(sc[2 * kk + 1][0], sc[2 * kk + 1][1]);
-                a[3] = pack_f16x2(sc[2 * kk + 1][2], sc[2 * kk + 1][3]);
+                unsigned a[4], aLo[4];
+                split_f16x2(sc[2 * kk][0], sc[2 * kk][1], a[0], aLo[0]);
+                split_f16x2(sc[2 * kk][2], sc[2 * kk][3], a[1], aLo[1]);
+                split_f16x2(sc[2 * kk + 1][0], sc[2 * kk + 1][1], a[2], aLo[2]);
+                split_f16x2(sc[2 * kk + 1][2], sc[2 * kk + 1][3], a[3], aLo[3]);
                 // ldmatrix.trans rows: keys kk·16 + (lane%8) + 8·((lane/8)%2), dims +8·(lane/16)
                 const unsigned short* vRow = vTile + (kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3)) * ROW + ((lane >> 4) << 3);
 #pragma unroll
@@ -384,6 +430,8 @@ static __device__ __forceinline__ void attention_mma_impl(const float* q0, const
                     ldmatrix_x4_trans(b, vRow + dt2 * 16);
                     mma_16816(o[2 * dt2], a, b);
                     mma_16816(o[2 * dt2 + 1], a, b + 2);
+                    mma_16816(o[2 * dt2], aLo, b);
+                    mma_16816(o[2 * dt2 + 1], aLo, b + 2);
                 }
             }
         }
