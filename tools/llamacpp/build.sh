@@ -11,7 +11,7 @@ LLAMACPP_DIR="${LLAMACPP_DIR:-$HOME/.cache/longlm/llamacpp}"
 JOBS="${LLAMACPP_JOBS:-2}"
 NPM_PKG="node-llama-cpp@3.22.1"
 EXPECTED_COMMIT="de3ff81"
-TARGETS=(llama-completion llama-perplexity llama-bench llama-quantize llama-tokenize llama)
+TARGETS=(llama-completion llama-perplexity llama-bench llama-quantize llama-tokenize llama llama-common)
 
 mkdir -p "$LLAMACPP_DIR"
 cd "$LLAMACPP_DIR"

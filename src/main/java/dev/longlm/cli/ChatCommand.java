@@ -59,7 +59,8 @@ final class ChatCommand implements Callable<Integer> {
             int trained = model.config().contextLength();
             ContextMethod scheme = positions.resolve(trained, ctx != null ? ctx : trained, System.err);
             int capacity = ContextSize.resolve(ctx, scheme, trained, 0);
-            SessionMemory.check(backend, model, scheme, capacity, false, "a context of " + capacity + " positions", "--ctx");
+            int ringSlots = promptCache == null ? scheme.positionScheme().ringSlots() : PromptCache.ringSlots(scheme, capacity);
+            SessionMemory.check(backend, model, scheme, capacity, ringSlots, false, "a context of " + capacity + " positions", "--ctx");
             ChatTemplate template = ChatTemplates.resolve(model.file().metadata(), model.tokenizer(), chatTemplate, System.err);
             PromptCache cache = promptCache == null ? null : new PromptCache(promptCache);
             Session session = cache == null ? Session.create(model, backend, scheme, capacity)

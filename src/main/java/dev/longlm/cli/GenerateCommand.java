@@ -78,7 +78,8 @@ final class GenerateCommand implements Callable<Integer> {
             int wanted = (int) Math.min(Integer.MAX_VALUE, (long) tokens.length + Math.max(0, maxTokens));
             ContextMethod method = positions.resolve(trained, ctx != null ? Math.max(ctx, tokens.length) : wanted, System.err);
             int capacity = ContextSize.resolve(ctx, method, trained, tokens.length, maxTokens < 0 ? -1 : wanted);
-            SessionMemory.check(backend, model, method, capacity, false, "a context of " + capacity + " positions", "--ctx");
+            int ringSlots = promptCache == null ? method.positionScheme().ringSlots() : PromptCache.ringSlots(method, capacity);
+            SessionMemory.check(backend, model, method, capacity, ringSlots, false, "a context of " + capacity + " positions", "--ctx");
             PromptCache cache = promptCache == null ? null : new PromptCache(promptCache);
             Session session = cache == null ? Session.create(model, backend, method, capacity)
                     : cache.open(model, backend, method, capacity, System.err);

@@ -43,11 +43,19 @@ final class PromptCache {
                 throw new InputException(file + ": the prompt cache holds " + header.positions() + " tokens, the context only "
                         + capacity + "; raise --ctx or delete the file");
             }
-            int ring = method.positionScheme().ringSlots() == 0 ? 0 : capacity;
-            cached = KvCacheFile.load(file, header, backend, store, ring);
+            cached = KvCacheFile.load(file, header, backend, store, ringSlots(method, capacity));
         }
         return new Session(model, backend, method, store, capacity, backend.promptBatch(),
                 new Session.StoreUse(cached, cached.length(), true));
+    }
+
+    /**
+     * The ring a prompt-cache session keeps: every position's true-position key (a second copy of the keys,
+     * {@code capacity} slots) for schemes with a ring, so a later run may keep any prefix; what
+     * {@link SessionMemory#check} must count for it.
+     */
+    static int ringSlots(ContextMethod method, int capacity) {
+        return method.positionScheme().ringSlots() == 0 ? 0 : capacity;
     }
 
     /** Keeps as much of what {@code session} holds as {@code prompt} shares with it; returns how many tokens. */

@@ -96,8 +96,8 @@ final class ServeCommand implements Callable<Integer> {
                     allowedHosts, corsOrigins, !noCachePrompt, slotSavePath, timeout);
             GenerationService service = new GenerationService(model, template, backend, options,
                     new JsonSchemaConstraints(model.tokenizer()), System.err);
-            // Each slot keeps a KV store of the full limit once it has served a request.
-            MemoryEstimate slots = service.sessionMemory(scheme != null ? scheme : ContextMethod.none(), limit).times(parallel);
+            // Each slot keeps a KV store of up to the full limit (and its ring) once it has served a request.
+            MemoryEstimate slots = service.slotMemory().times(parallel);
             if (slots.requiredBytes() > service.sessionBudget()) {
                 var budget = backend.memoryBudget();
                 System.err.println("longlm serve: warning: " + parallel + " slots of " + limit + " positions need " + slots.describe()

@@ -139,17 +139,17 @@ final class DecodeLoop implements Runnable {
         Slot slot = slotFor(job);
         try {
             GenerationService.Plan plan = job.plan;
-            boolean reuse = options.cachePrompt() && job.request.cachePrompt() && slot.store != null
-                    && slot.store.shape().capacity() >= plan.capacity();
-            int keep = reuse ? slot.cached.reusable(plan.schemeKey(), plan.promptTokens()) : 0;
-            if (slot.store == null || slot.store.shape().capacity() < plan.capacity()) {
+            // A store that would claim more than the request's memory check counted is replaced by one of its size.
+            if (!slot.storeServes(plan.capacity(), options.cachePrompt() && plan.method().positionScheme().ringSlots() > 0)) {
                 if (slot.store != null) {
-                    slot.store.close(); // its memory goes before the larger one is claimed
+                    slot.store.close(); // its memory goes before the new one is claimed
                     slot.store = null;
                 }
                 slot.cached = CachedTokens.EMPTY;
                 slot.store = backend.kvStore(Session.shape(model.config(), plan.capacity(), PositionScheme.PLAIN));
             }
+            boolean reuse = options.cachePrompt() && job.request.cachePrompt();
+            int keep = reuse ? slot.cached.reusable(plan.schemeKey(), plan.promptTokens()) : 0;
             CachedTokens cached = slot.cached;
             slot.cached = CachedTokens.EMPTY; // the request changes the store from here on
             slot.job = job;

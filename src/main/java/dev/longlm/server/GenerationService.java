@@ -141,6 +141,21 @@ public final class GenerationService implements AutoCloseable {
                 budget.kvElementBytes(), budget.weightsResident()).withoutWeights();
     }
 
+    /**
+     * The most one slot's store claims: the KV cache of {@code --ctx} positions and, with prompt caching, a
+     * ring of the same size (a request may run Self-Extend, automatically or by asking; its ring then keeps a
+     * key of every position of the store), else the window of the server's method or of automatic Self-Extend.
+     */
+    public MemoryEstimate slotMemory() {
+        int limit = options.contextLimit();
+        ContextMethod widest = options.method() != null ? options.method()
+                : SelfExtend.auto(model.config().contextLength(), limit, null);
+        int ring = options.cachePrompt() ? limit : widest.positionScheme().ringSlots();
+        var budget = backend.memoryBudget();
+        return MemoryEstimate.of(model.file(), model.config(), limit, ring, backend.promptBatch(), false,
+                budget.kvElementBytes(), budget.weightsResident()).withoutWeights();
+    }
+
     /** Heap the server had for KV caches when it started. */
     public long sessionBudget() {
         return sessionBudget;

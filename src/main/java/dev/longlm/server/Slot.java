@@ -23,6 +23,19 @@ final class Slot {
         this.id = id;
     }
 
+    /**
+     * Whether the store can serve a session of {@code capacity} positions without claiming more memory than
+     * a store of that size would: it is large enough and, when the session's ring is to keep a key of every
+     * position of the store ({@code everyKeyRing}: prompt caching under a scheme with a ring), either of that
+     * size or already holding such a ring (a larger store would otherwise claim a ring beyond what was checked).
+     */
+    boolean storeServes(int capacity, boolean everyKeyRing) {
+        if (store == null || store.shape().capacity() < capacity) {
+            return false;
+        }
+        return !everyKeyRing || store.shape().capacity() == capacity || store.shape().ringSlots() == store.shape().capacity();
+    }
+
     SlotStatus status() {
         return new SlotStatus(id, job != null, store == null ? 0 : store.shape().capacity(),
                 job != null && job.session != null ? job.session.length() : cached.length(), method,

@@ -86,7 +86,7 @@ final class SlotFiles {
             int window = header.cached().window();
             int ring = window == 0 ? 0 : options.cachePrompt() ? capacity : window;
             slot.cached = CachedTokens.EMPTY;
-            if (slot.store == null || slot.store.shape().capacity() < capacity) {
+            if (!slot.storeServes(capacity, window > 0 && options.cachePrompt())) {
                 if (slot.store != null) {
                     slot.store.close();
                     slot.store = null;

@@ -119,4 +119,50 @@ class PromptCacheCommandTest {
         String[] cold = java.util.Arrays.copyOf(args, args.length - 2);
         assertEquals(run("Hello there\n", cold).stdout(), second.stdout());
     }
+
+    private static int ringKeys(Run run) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("KV cache .* (\\d+) ring keys").matcher(run.stderr());
+        assertTrue(m.find(), run.stderr());
+        return Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * Without --prompt-cache a Self-Extend run keeps the W true-position keys of its window, as plain
+     * attention plus W keys per layer; with it, every position's, so any prefix may be kept later.
+     */
+    @Test
+    void onlyAPromptCacheRunKeepsATrueKeyOfEveryPosition() throws Exception {
+        String prompt = story(40);
+        Run plain = generate(prompt, null);
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        assertEquals(32, ringKeys(plain), "--window 32");
+        Path text = dir.resolve("story.txt");
+        Files.writeString(text, prompt);
+        Run score = run("", "score", "-t", "2", "--text-file", text.toString(), "--group-size", "4", "--window", "32");
+        assertEquals(0, score.exitCode(), score.stderr());
+        assertEquals(32, ringKeys(score), "--window 32");
+        Run cached = generate(prompt, dir.resolve("story.kv"));
+        assertEquals(0, cached.exitCode(), cached.stderr());
+        assertEquals(600, ringKeys(cached), "--ctx 600");
+    }
+
+    /** What the memory check counts for a session is what its store then allocates, with and without the prompt cache. */
+    @Test
+    void theMemoryCheckCountsTheRingThatIsAllocated() throws Exception {
+        try (var model = dev.longlm.model.Model.load(Path.of("models/pd-llama-13m-ctx256-f16.gguf"));
+             var backend = new dev.longlm.backend.cpu.CpuBackend(2)) {
+            var method = dev.longlm.attention.ContextMethod.selfExtend(4, 32);
+            int capacity = 600;
+            var fresh = dev.longlm.generate.Session.create(model, backend, method, capacity);
+            assertEquals(SessionMemory.estimate(backend, model, capacity, method.positionScheme().ringSlots(), false).kvCacheBytes(),
+                    fresh.sequence().store().allocatedBytes());
+            var cached = new PromptCache(dir.resolve("memory.kv")).open(model, backend, method, capacity, System.err);
+            long withRing = SessionMemory.estimate(backend, model, capacity, PromptCache.ringSlots(method, capacity), false).kvCacheBytes();
+            assertEquals(withRing, cached.sequence().store().allocatedBytes());
+            long keysPerPosition = (long) model.config().layers() * model.config().kvDim() * Float.BYTES;
+            long plain = 2 * capacity * keysPerPosition;
+            assertEquals(plain + 32 * keysPerPosition, fresh.sequence().store().allocatedBytes(), "plain attention's cache + W keys");
+            assertEquals(3 * plain / 2, withRing, "a second copy of the keys: 1.5 times plain attention's cache");
+        }
+    }
 }

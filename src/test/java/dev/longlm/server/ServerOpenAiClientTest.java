@@ -149,7 +149,17 @@ class ServerOpenAiClientTest {
 
     @Test
     void aForcedToolCallHasArgumentsValidForItsSchema() throws Exception {
-        ChatCompletion result = client.chat().completions().create(weatherQuestion().build());
+        // Sampled at temperature 1, which may write one call or several (up to 4) under parallel_tool_calls'
+        // default: every one must be of the named function with valid arguments; without parallel calls,
+        // exactly one.
+        ChatCompletion parallel = client.chat().completions().create(weatherQuestion().build());
+        var parallelCalls = parallel.choices().get(0).message().toolCalls().orElseThrow();
+        assertTrue(parallelCalls.size() >= 1 && parallelCalls.size() <= 4, parallelCalls.size() + " calls");
+        for (var c : parallelCalls) {
+            assertEquals("get_weather", c.asFunction().function().name());
+            assertValidWeatherArguments(c.asFunction().function().arguments());
+        }
+        ChatCompletion result = client.chat().completions().create(weatherQuestion().parallelToolCalls(false).build());
         var choice = result.choices().get(0);
         assertEquals("tool_calls", choice.finishReason().asString());
         var calls = choice.message().toolCalls().orElseThrow();

@@ -138,6 +138,27 @@ class ServerPromptCacheTest {
         }
     }
 
+    /**
+     * With caching a Self-Extend session's ring keeps a key of every position of its slot's store, so a
+     * store left larger by a plain request is not lent to a smaller Self-Extend one (whose memory check
+     * counted its own size): the slot gets a store of the request's size.
+     */
+    @Test
+    void aSelfExtendRequestClaimsTheRingOfItsOwnSize() throws Exception {
+        try (TestServer server = new TestServer(1, 4, null)) {
+            HttpResponse<String> plain = server.post("/v1/completions", JSON.writeValueAsString(Map.of("prompt", "Once upon a time",
+                    "max_tokens", 200, "temperature", 0)));
+            assertEquals(200, plain.statusCode(), plain.body());
+            int plainCapacity = JSON.readTree(plain.body()).at("/usage/prompt_tokens").asInt() + 200;
+            assertEquals(plainCapacity, server.service.slots().getFirst().capacity());
+            HttpResponse<String> grouped = server.post("/v1/completions", JSON.writeValueAsString(Map.of("prompt", "Once upon a time",
+                    "max_tokens", 40, "temperature", 0, "self_extend", Map.of("group_size", 4, "window", 32))));
+            assertEquals(200, grouped.statusCode(), grouped.body());
+            int groupedCapacity = JSON.readTree(grouped.body()).at("/usage/prompt_tokens").asInt() + 40;
+            assertEquals(groupedCapacity, server.service.slots().getFirst().capacity(), "a store of the request's size");
+        }
+    }
+
     /** What the first server answers, and the slot file it saved before. */
     private record Reference(JsonNode answer, Path file) {
     }
@@ -195,6 +216,14 @@ class ServerPromptCacheTest {
         }
         try (TestServer server = new TestServer(1, 4, null)) {
             assertEquals(501, slotAction(server, 0, "save", "story.bin").statusCode(), "without --slot-save-path");
+        }
+        // A server fixed to another scheme: the G16 W64 keys are not valid under G8 W64.
+        try (TestServer server = new TestServer(1, 4, null, 0, dev.longlm.attention.ContextMethod.selfExtend(8, 64), List.of(),
+                saveTo(folder))) {
+            HttpResponse<String> refused = slotAction(server, 0, "restore", "story.bin");
+            assertEquals(400, refused.statusCode(), refused.body());
+            String message = JSON.readTree(refused.body()).at("/error/message").asText();
+            assertTrue(message.contains("computed under 'self-extend G16 W64'") && message.contains("'self-extend G8 W64'"), message);
         }
     }
 

@@ -57,7 +57,12 @@ class ToolCallFixtureTest {
             Map<String, Object> context = new HashMap<>(rendering.context());
             context.put("date_string", c.get("date_string").asText());
             String prompt = template.render(rendering.messages(), c.get("add_generation_prompt").asBoolean(), context);
-            assertEquals(c.get("prompt").asText(), prompt, "case " + rendered + " of " + fixtureName);
+            String expectedPrompt = c.get("prompt").asText();
+            int at = java.util.stream.IntStream.range(0, Math.min(expectedPrompt.length(), prompt.length()))
+                    .filter(i -> expectedPrompt.charAt(i) != prompt.charAt(i)).findFirst().orElse(Math.min(expectedPrompt.length(), prompt.length()));
+            assertEquals(expectedPrompt, prompt, "case " + rendered + " of " + fixtureName + ", first difference at " + at + ": expected "
+                    + expectedPrompt.substring(at, Math.min(at + 80, expectedPrompt.length()))
+                    + " but was " + prompt.substring(at, Math.min(at + 80, prompt.length())));
             rendered++;
         }
         assertTrue(rendered >= 3, rendered + " cases rendered");

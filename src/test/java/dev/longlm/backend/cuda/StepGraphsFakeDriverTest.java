@@ -30,10 +30,33 @@ class StepGraphsFakeDriverTest {
         }
     }
 
-    /** {@code y[i] += 1} for {@code i < n}, through {@code graphs}. */
-    private static void addOne(StepGraphs graphs, KernelLauncher k, DeviceMemory y, int n) {
-        k.args().pointer(y).i32(n);
-        graphs.launch(k, (N + 127) / 128, 1, 1, 128, 1, 1, 0);
+    /** A zeroed vector {@code y} of {@link #N} floats, step graphs on or off, and the kernel adding one. */
+    private record Fixture(CudaDevice gpu, DeviceMemory y, StepGraphs graphs, KernelLauncher addOne) implements AutoCloseable {
+        static Fixture open(boolean stepGraphs) {
+            CudaDevice gpu = DEVICE.device();
+            DeviceMemory y = gpu.allocate("y", 4L * N);
+            gpu.stream().fillWords(y, 0);
+            return new Fixture(gpu, y, new StepGraphs(gpu, stepGraphs),
+                    DEVICE.kernels().function("add_one").launcher(gpu.stream()));
+        }
+
+        /** {@code into[i] += 1} for {@code i < n}, through the step graphs. */
+        void addOne(DeviceMemory into, int n) {
+            addOne.args().pointer(into).i32(n);
+            graphs.launch(addOne, (N + 127) / 128, 1, 1, 128, 1, 1, 0);
+        }
+
+        /** What {@code y} holds once the queued work is done. */
+        float[] values() {
+            gpu.synchronize();
+            return download(gpu, y);
+        }
+
+        @Override
+        public void close() {
+            graphs.close();
+            gpu.free(y);
+        }
     }
 
     private static float[] download(CudaDevice gpu, DeviceMemory m) {
@@ -57,63 +80,48 @@ class StepGraphsFakeDriverTest {
 
     @Test
     void theThirdStepOfAShapeReplaysTheGraphWithItsNewArguments() {
-        CudaDevice gpu = DEVICE.device();
-        DeviceMemory y = gpu.allocate("y", 4L * N);
-        StepGraphs graphs = new StepGraphs(gpu, true);
-        try {
-            gpu.stream().fillWords(y, 0);
-            KernelLauncher k = DEVICE.kernels().function("add_one").launcher(gpu.stream());
+        try (Fixture f = Fixture.open(true)) {
             int[] lengths = {256, 200, 128, 64, 64, 32};
             long[] before = FakeCuda.graphCounts();
             for (int n : lengths) {
-                graphs.run("step", () -> {
-                    addOne(graphs, k, y, n);
-                    addOne(graphs, k, y, N); // the same arguments every time: never updated
+                f.graphs().run("step", () -> {
+                    f.addOne(f.y(), n);
+                    f.addOne(f.y(), N); // the same arguments every time: never updated
                 });
             }
-            gpu.synchronize();
             float[] expected = counted(lengths);
             for (int i = 0; i < N; i++) {
                 expected[i] += lengths.length;
             }
-            assertArrayEquals(expected, download(gpu, y));
+            assertArrayEquals(expected, f.values());
             // Warm-up, capture (launched once), then four replays; the first launch's node updated where its length changed.
             assertEquals(new Counts(1, 5, 3), Counts.since(before));
-        } finally {
-            graphs.close();
-            gpu.free(y);
         }
     }
 
     @Test
     void aStepThatLaunchesSomethingElseRunsAsItIsAndIsCapturedAgain() {
-        CudaDevice gpu = DEVICE.device();
-        DeviceMemory y = gpu.allocate("y", 4L * N);
-        DeviceMemory z = gpu.allocate("z", 4L * N);
-        StepGraphs graphs = new StepGraphs(gpu, true);
-        try {
-            gpu.stream().fillWords(y, 0);
-            gpu.stream().fillWords(z, 0);
-            KernelLauncher k = DEVICE.kernels().function("add_one").launcher(gpu.stream());
-            long[] before = FakeCuda.graphCounts();
-            for (int step = 0; step < 6; step++) {
-                boolean twice = step == 3; // one step launches once more than the captured one
-                graphs.run("step", () -> {
-                    addOne(graphs, k, y, N);
-                    if (twice) {
-                        addOne(graphs, k, z, N);
-                    }
-                });
+        try (Fixture f = Fixture.open(true)) {
+            DeviceMemory z = f.gpu().allocate("z", 4L * N);
+            try {
+                f.gpu().stream().fillWords(z, 0);
+                long[] before = FakeCuda.graphCounts();
+                for (int step = 0; step < 6; step++) {
+                    boolean twice = step == 3; // one step launches once more than the captured one
+                    f.graphs().run("step", () -> {
+                        f.addOne(f.y(), N);
+                        if (twice) {
+                            f.addOne(z, N);
+                        }
+                    });
+                }
+                assertArrayEquals(counted(N, N, N, N, N, N), f.values());
+                assertArrayEquals(counted(N), download(f.gpu(), z));
+                // Steps 0-1 warm up and capture, 2 replays, 3 mismatches (runs as it is, graph dropped), 4-5 warm up and capture.
+                assertEquals(new Counts(2, 3, 0), Counts.since(before));
+            } finally {
+                f.gpu().free(z);
             }
-            gpu.synchronize();
-            assertArrayEquals(counted(N, N, N, N, N, N), download(gpu, y));
-            assertArrayEquals(counted(N), download(gpu, z));
-            // Steps 0-1 warm up and capture, 2 replays, 3 mismatches (runs as it is, graph dropped), 4-5 warm up and capture.
-            assertEquals(new Counts(2, 3, 0), Counts.since(before));
-        } finally {
-            graphs.close();
-            gpu.free(y);
-            gpu.free(z);
         }
     }
 
@@ -124,74 +132,48 @@ class StepGraphsFakeDriverTest {
      */
     @Test
     void aCopyFromAnotherBufferThanTheCapturedOneIsCapturedAgain() {
-        CudaDevice gpu = DEVICE.device();
-        DeviceMemory y = gpu.allocate("y", 4L * N);
-        PinnedHostBuffer first = gpu.allocatePinned(4L * N);
-        PinnedHostBuffer second = gpu.allocatePinned(4L * N);
-        StepGraphs graphs = new StepGraphs(gpu, true);
-        try {
+        try (Fixture f = Fixture.open(true);
+             PinnedHostBuffer first = f.gpu().allocatePinned(4L * N);
+             PinnedHostBuffer second = f.gpu().allocatePinned(4L * N)) {
             float[] got = new float[5];
             for (int step = 0; step < got.length; step++) {
                 PinnedHostBuffer staging = step < 3 ? first : second;
                 staging.segment().fill((byte) 0);
                 staging.segment().setAtIndex(JAVA_FLOAT, 0, step + 1);
-                graphs.run("step", () -> graphs.other(() -> gpu.stream().copyToDevice(staging.segment(), y),
-                        staging.segment().address(), y.address(), staging.bytes()));
-                got[step] = download(gpu, y)[0];
+                f.graphs().run("step", () -> f.graphs().other(() -> f.gpu().stream().copyToDevice(staging.segment(), f.y()),
+                        staging.segment().address(), f.y().address(), staging.bytes()));
+                got[step] = f.values()[0];
             }
             assertArrayEquals(new float[]{1, 2, 3, 4, 5}, got);
-        } finally {
-            graphs.close();
-            first.close();
-            second.close();
-            gpu.free(y);
         }
     }
 
     /** Synchronizing inside a step fails its capture (the driver's rule); the step then always runs as it is. */
     @Test
     void aStepThatCannotBeCapturedRunsAsItIs() {
-        CudaDevice gpu = DEVICE.device();
-        DeviceMemory y = gpu.allocate("y", 4L * N);
-        StepGraphs graphs = new StepGraphs(gpu, true);
-        try {
-            gpu.stream().fillWords(y, 0);
-            KernelLauncher k = DEVICE.kernels().function("add_one").launcher(gpu.stream());
+        try (Fixture f = Fixture.open(true)) {
             long[] before = FakeCuda.graphCounts();
             for (int step = 0; step < 4; step++) {
-                graphs.run("step", () -> {
-                    addOne(graphs, k, y, N);
-                    gpu.stream().synchronize();
+                f.graphs().run("step", () -> {
+                    f.addOne(f.y(), N);
+                    f.gpu().stream().synchronize();
                 });
             }
-            gpu.synchronize();
-            assertArrayEquals(counted(N, N, N, N), download(gpu, y));
+            assertArrayEquals(counted(N, N, N, N), f.values());
             assertEquals(new Counts(0, 0, 0), Counts.since(before));
-        } finally {
-            graphs.close();
-            gpu.free(y);
         }
     }
 
     @Test
     void offRunsEveryStepAsItIs() {
-        CudaDevice gpu = DEVICE.device();
-        DeviceMemory y = gpu.allocate("y", 4L * N);
-        StepGraphs graphs = new StepGraphs(gpu, false);
-        try {
-            gpu.stream().fillWords(y, 0);
-            KernelLauncher k = DEVICE.kernels().function("add_one").launcher(gpu.stream());
+        try (Fixture f = Fixture.open(false)) {
             long[] before = FakeCuda.graphCounts();
             int[] lengths = {256, 100, 50};
             for (int n : lengths) {
-                graphs.run("step", () -> addOne(graphs, k, y, n));
+                f.graphs().run("step", () -> f.addOne(f.y(), n));
             }
-            gpu.synchronize();
-            assertArrayEquals(counted(lengths), download(gpu, y));
+            assertArrayEquals(counted(lengths), f.values());
             assertEquals(new Counts(0, 0, 0), Counts.since(before));
-        } finally {
-            graphs.close();
-            gpu.free(y);
         }
     }
 }
