@@ -47,6 +47,10 @@ public record F16Matrix(MemorySegment data, int rows, int cols) implements RowDe
     @Override
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         int lanes = F.length();
+        if (lanes > 16) { // the sum below is written out for up to 16 lanes
+            RowDequantizingMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            return;
+        }
         for (int r = rowStart; r < rowEnd; r++) {
             long base = (long) r * cols * 2;
             FloatVector acc = FloatVector.zero(F);
@@ -54,7 +58,17 @@ public record F16Matrix(MemorySegment data, int rows, int cols) implements RowDe
             for (; c <= cols - lanes; c += lanes) {
                 acc = load(base + 2L * c).fma(FloatVector.fromArray(F, x, xOffset + c), acc);
             }
-            float sum = VectorKernels.SUM.of(acc);
+            // LaneSum's order, written out (see the integer kernels)
+            if (lanes == 16) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_8));
+            }
+            if (lanes >= 8) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_4));
+            }
+            if (lanes >= 4) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_2));
+            }
+            float sum = acc.add(acc.rearrange(LaneSum.PREFERRED_1)).lane(0);
             for (; c < cols; c++) {
                 sum += Layouts.f16(data, base + 2L * c) * x[xOffset + c];
             }

@@ -7,8 +7,6 @@ import jdk.incubator.vector.VectorSpecies;
 /** Vectorised element-wise operations on slices of float arrays (activations, heads, caches). */
 public final class FloatArrays {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** Lane sums in a fixed order, never {@code reduceLanes} (see {@link LaneSum}): results must not change with the JIT tier. */
-    private static final LaneSum SUM = LaneSum.of(S);
 
     private FloatArrays() {
     }
@@ -19,7 +17,7 @@ public final class FloatArrays {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc);
         }
-        float sum = SUM.of(acc);
+        float sum = LaneSum.ofPreferred(acc);
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }
@@ -47,27 +45,7 @@ public final class FloatArrays {
      */
     public static void dotMany(float[] a, int aOffset, int aStride, int count, float[] b, int bOffset, int n,
                                float[] out, int outOffset, int outStride) {
-        if (count == 4 && n % S.length() == 0) {
-            FloatVector acc0 = FloatVector.zero(S);
-            FloatVector acc1 = FloatVector.zero(S);
-            FloatVector acc2 = FloatVector.zero(S);
-            FloatVector acc3 = FloatVector.zero(S);
-            for (int i = 0; i < n; i += S.length()) {
-                FloatVector vb = FloatVector.fromArray(S, b, bOffset + i);
-                acc0 = FloatVector.fromArray(S, a, aOffset + i).fma(vb, acc0);
-                acc1 = FloatVector.fromArray(S, a, aOffset + aStride + i).fma(vb, acc1);
-                acc2 = FloatVector.fromArray(S, a, aOffset + 2 * aStride + i).fma(vb, acc2);
-                acc3 = FloatVector.fromArray(S, a, aOffset + 3 * aStride + i).fma(vb, acc3);
-            }
-            out[outOffset] = SUM.of(acc0);
-            out[outOffset + outStride] = SUM.of(acc1);
-            out[outOffset + 2 * outStride] = SUM.of(acc2);
-            out[outOffset + 3 * outStride] = SUM.of(acc3);
-            return;
-        }
-        for (int k = 0; k < count; k++) {
-            out[outOffset + k * outStride] = dot(a, aOffset + k * aStride, b, bOffset, n);
-        }
+        dotManyRows(a, aOffset, aStride, count, b, bOffset, 0, 1, n, out, outOffset, outStride);
     }
 
     /**
@@ -95,44 +73,87 @@ public final class FloatArrays {
     /**
      * {@link #dotMany} for {@code rows} vectors {@code b[bOffset + r·bStride …]}: the product of
      * {@code a[aOffset + k·aStride …]} with row r goes to {@code out[outOffset + k·outStride + r]}. Each
-     * result is bit-identical to {@link #dot}.
+     * result is bit-identical to {@link #dot}. For four vectors of whole chunks of lanes, each load of
+     * a row feeds all four products, the sums stay vectors until every row is done and are then
+     * summed together by {@link LaneSum#ofEachPreferred} (no call per row).
      */
     public static void dotManyRows(float[] a, int aOffset, int aStride, int count, float[] b, int bOffset, int bStride,
                                    int rows, int n, float[] out, int outOffset, int outStride) {
-        if (count == 4 && n == 4 * S.length()) {
-            // four query vectors of four lanes-wide chunks stay in registers across the rows
-            int l = S.length();
-            FloatVector a00 = FloatVector.fromArray(S, a, aOffset), a01 = FloatVector.fromArray(S, a, aOffset + l);
-            FloatVector a02 = FloatVector.fromArray(S, a, aOffset + 2 * l), a03 = FloatVector.fromArray(S, a, aOffset + 3 * l);
-            int o1 = aOffset + aStride;
-            FloatVector a10 = FloatVector.fromArray(S, a, o1), a11 = FloatVector.fromArray(S, a, o1 + l);
-            FloatVector a12 = FloatVector.fromArray(S, a, o1 + 2 * l), a13 = FloatVector.fromArray(S, a, o1 + 3 * l);
-            int o2 = o1 + aStride;
-            FloatVector a20 = FloatVector.fromArray(S, a, o2), a21 = FloatVector.fromArray(S, a, o2 + l);
-            FloatVector a22 = FloatVector.fromArray(S, a, o2 + 2 * l), a23 = FloatVector.fromArray(S, a, o2 + 3 * l);
-            int o3 = o2 + aStride;
-            FloatVector a30 = FloatVector.fromArray(S, a, o3), a31 = FloatVector.fromArray(S, a, o3 + l);
-            FloatVector a32 = FloatVector.fromArray(S, a, o3 + 2 * l), a33 = FloatVector.fromArray(S, a, o3 + 3 * l);
+        int l = S.length();
+        if (count != 4 || n % l != 0) {
             for (int r = 0; r < rows; r++) {
-                int b0 = bOffset + r * bStride;
-                FloatVector b0v = FloatVector.fromArray(S, b, b0);
-                FloatVector b1v = FloatVector.fromArray(S, b, b0 + l);
-                FloatVector b2v = FloatVector.fromArray(S, b, b0 + 2 * l);
-                FloatVector b3v = FloatVector.fromArray(S, b, b0 + 3 * l);
-                // the same fused multiply-adds in the same order as dot: chunk 0 first
-                FloatVector s0 = a03.fma(b3v, a02.fma(b2v, a01.fma(b1v, a00.fma(b0v, FloatVector.zero(S)))));
-                FloatVector s1 = a13.fma(b3v, a12.fma(b2v, a11.fma(b1v, a10.fma(b0v, FloatVector.zero(S)))));
-                FloatVector s2 = a23.fma(b3v, a22.fma(b2v, a21.fma(b1v, a20.fma(b0v, FloatVector.zero(S)))));
-                FloatVector s3 = a33.fma(b3v, a32.fma(b2v, a31.fma(b1v, a30.fma(b0v, FloatVector.zero(S)))));
-                out[outOffset + r] = SUM.of(s0);
-                out[outOffset + outStride + r] = SUM.of(s1);
-                out[outOffset + 2 * outStride + r] = SUM.of(s2);
-                out[outOffset + 3 * outStride + r] = SUM.of(s3);
+                for (int k = 0; k < count; k++) {
+                    out[outOffset + k * outStride + r] = dot(a, aOffset + k * aStride, b, bOffset + r * bStride, n);
+                }
             }
             return;
         }
+        float[] sums = RowScratch.ofThread().lanes(4 * l * rows);
+        if (n == 4 * l) {
+            residentQueryRows(a, aOffset, aStride, b, bOffset, bStride, rows, sums);
+        } else {
+            streamedQueryRows(a, aOffset, aStride, b, bOffset, bStride, rows, n, sums);
+        }
+        LaneSum.ofEachPreferred(sums, 4 * rows);
         for (int r = 0; r < rows; r++) {
-            dotMany(a, aOffset, aStride, count, b, bOffset + r * bStride, n, out, outOffset + r, outStride);
+            for (int k = 0; k < 4; k++) {
+                out[outOffset + k * outStride + r] = sums[4 * r + k];
+            }
+        }
+    }
+
+    /** Row r's four accumulators to {@code sums[(4r + k)·l …]}, for vectors of four chunks: they stay in registers across the rows. */
+    private static void residentQueryRows(float[] a, int aOffset, int aStride, float[] b, int bOffset, int bStride, int rows,
+                                          float[] sums) {
+        int l = S.length();
+        FloatVector a00 = FloatVector.fromArray(S, a, aOffset), a01 = FloatVector.fromArray(S, a, aOffset + l);
+        FloatVector a02 = FloatVector.fromArray(S, a, aOffset + 2 * l), a03 = FloatVector.fromArray(S, a, aOffset + 3 * l);
+        int o1 = aOffset + aStride;
+        FloatVector a10 = FloatVector.fromArray(S, a, o1), a11 = FloatVector.fromArray(S, a, o1 + l);
+        FloatVector a12 = FloatVector.fromArray(S, a, o1 + 2 * l), a13 = FloatVector.fromArray(S, a, o1 + 3 * l);
+        int o2 = o1 + aStride;
+        FloatVector a20 = FloatVector.fromArray(S, a, o2), a21 = FloatVector.fromArray(S, a, o2 + l);
+        FloatVector a22 = FloatVector.fromArray(S, a, o2 + 2 * l), a23 = FloatVector.fromArray(S, a, o2 + 3 * l);
+        int o3 = o2 + aStride;
+        FloatVector a30 = FloatVector.fromArray(S, a, o3), a31 = FloatVector.fromArray(S, a, o3 + l);
+        FloatVector a32 = FloatVector.fromArray(S, a, o3 + 2 * l), a33 = FloatVector.fromArray(S, a, o3 + 3 * l);
+        for (int r = 0; r < rows; r++) {
+            int b0 = bOffset + r * bStride;
+            FloatVector b0v = FloatVector.fromArray(S, b, b0);
+            FloatVector b1v = FloatVector.fromArray(S, b, b0 + l);
+            FloatVector b2v = FloatVector.fromArray(S, b, b0 + 2 * l);
+            FloatVector b3v = FloatVector.fromArray(S, b, b0 + 3 * l);
+            // the same fused multiply-adds in the same order as dot: chunk 0 first
+            int at = 4 * l * r;
+            a03.fma(b3v, a02.fma(b2v, a01.fma(b1v, a00.fma(b0v, FloatVector.zero(S))))).intoArray(sums, at);
+            a13.fma(b3v, a12.fma(b2v, a11.fma(b1v, a10.fma(b0v, FloatVector.zero(S))))).intoArray(sums, at + l);
+            a23.fma(b3v, a22.fma(b2v, a21.fma(b1v, a20.fma(b0v, FloatVector.zero(S))))).intoArray(sums, at + 2 * l);
+            a33.fma(b3v, a32.fma(b2v, a31.fma(b1v, a30.fma(b0v, FloatVector.zero(S))))).intoArray(sums, at + 3 * l);
+        }
+    }
+
+    /** Row r's four accumulators to {@code sums[(4r + k)·l …]}, for vectors of any whole number of chunks. */
+    private static void streamedQueryRows(float[] a, int aOffset, int aStride, float[] b, int bOffset, int bStride, int rows,
+                                          int n, float[] sums) {
+        int l = S.length();
+        for (int r = 0; r < rows; r++) {
+            int b0 = bOffset + r * bStride;
+            FloatVector acc0 = FloatVector.zero(S);
+            FloatVector acc1 = FloatVector.zero(S);
+            FloatVector acc2 = FloatVector.zero(S);
+            FloatVector acc3 = FloatVector.zero(S);
+            for (int i = 0; i < n; i += l) {
+                FloatVector vb = FloatVector.fromArray(S, b, b0 + i);
+                acc0 = FloatVector.fromArray(S, a, aOffset + i).fma(vb, acc0);
+                acc1 = FloatVector.fromArray(S, a, aOffset + aStride + i).fma(vb, acc1);
+                acc2 = FloatVector.fromArray(S, a, aOffset + 2 * aStride + i).fma(vb, acc2);
+                acc3 = FloatVector.fromArray(S, a, aOffset + 3 * aStride + i).fma(vb, acc3);
+            }
+            int at = 4 * l * r;
+            acc0.intoArray(sums, at);
+            acc1.intoArray(sums, at + l);
+            acc2.intoArray(sums, at + 2 * l);
+            acc3.intoArray(sums, at + 3 * l);
         }
     }
 
@@ -197,29 +218,12 @@ public final class FloatArrays {
 
     /**
      * {@code a[i] = exp(a[i] - shift)} over the slice, returning the sum of the new values (the
-     * exponentials of a softmax). The exponential is {@link Exponential}'s (within 1 ulp of
-     * {@link Math#exp}, and the same bits in every JIT tier, unlike the Vector API's); the sum is taken
-     * lane by lane over the vector part, then its lanes in {@link LaneSum}'s order, then the tail in order.
+     * exponentials of a softmax). The exponential is {@link Exponential}'s (within 1 ulp of the exact
+     * value, and the same bits in every JIT tier, unlike the Vector API's); the sum is taken lane by
+     * lane over the vector part, then its lanes in {@link LaneSum}'s order, then the tail in order.
      */
     public static float expShiftSum(float[] a, int offset, int n, float shift) {
-        int i = 0;
-        float sum = 0;
-        if (n >= S.length()) {
-            FloatVector vShift = FloatVector.broadcast(S, shift);
-            FloatVector vSum = FloatVector.zero(S);
-            for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-                FloatVector w = Exponential.of(FloatVector.fromArray(S, a, offset + i).sub(vShift));
-                vSum = vSum.add(w);
-                w.intoArray(a, offset + i);
-            }
-            sum = SUM.of(vSum);
-        }
-        for (; i < n; i++) {
-            float w = Exponential.of(a[offset + i] - shift);
-            sum += w;
-            a[offset + i] = w;
-        }
-        return sum;
+        return Exponential.expShiftSum(a, offset, n, shift);
     }
 
     /**

@@ -37,8 +37,6 @@ final class IntegerKernels {
 
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    /** Sums the lanes of an {@link #F} vector in a fixed order (never {@code reduceLanes}: see {@link LaneSum}). */
-    static final LaneSum SUM = LaneSum.of(F);
     /**
      * The upper 8 of 16 float lanes: after pair sums they hold the second 32-value group of a 64-byte
      * load, so a kernel blends that group's scale into them.

@@ -107,7 +107,13 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                 }
                 acc = blockSum.fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc);
             }
-            out[outOffset + r] = VectorKernels.SUM.of(acc);
+            // LaneSum's order, written out (see the integer kernel); FUSED means 8 or 16 lanes
+            if (lanes == 16) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_8));
+            }
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_4));
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.PREFERRED_1)).lane(0);
         }
     }
 
@@ -153,7 +159,11 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                 // one accumulator: alternating two through a branch made C2 box the vectors (3× slower)
                 acc = IntegerKernels.pairSums(sum).fma(d.mul(da.mul(TWO_112)), acc);
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc);
+            // LaneSum's order, written out: past C2's inlining budget a call here would stay out of line
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_8));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_4));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.WIDE_1)).lane(0);
         }
     }
 

@@ -104,7 +104,12 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Inte
                 acc = products.fma(d.mul(da.rearrange(EXPAND4)), acc);
                 minAcc = levelSums.fma(m.mul(da), minAcc);
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc.add(minAcc));
+            acc = acc.add(minAcc);
+            // LaneSum's order, written out: past C2's inlining budget a call here would stay out of line
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_8));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_4));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.WIDE_1)).lane(0);
         }
     }
 }

@@ -99,9 +99,13 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
             IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
+        fusedMatvec(x, xOffset, out, outOffset, rowStart, rowEnd, RowScratch.ofThread());
+    }
+
+    // Apart from the scratch lookup (ThreadLocal.get), which would spend C2's inlining budget before the vector code.
+    private void fusedMatvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd, RowScratch scratch) {
         int blocks = cols / 256;
         int lanes = F.length();
-        RowScratch scratch = RowScratch.ofThread();
         float[] xSums = scratch.groupSums(cols / 32);
         VectorKernels.groupSums(x, xOffset, cols, xSums);
         // The super-block's eight scales (0-7) and mins (8-15), decoded once before its vector loop
@@ -136,7 +140,13 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     minTerm += scalesAndMins[8 + 2 * j] * xSums[8 * b + 2 * j] + scalesAndMins[8 + 2 * j + 1] * xSums[8 * b + 2 * j + 1];
                 }
             }
-            out[outOffset + r] = VectorKernels.SUM.of(acc) - minTerm;
+            // LaneSum's order, written out (see the integer kernel); FUSED means 8 or 16 lanes
+            if (lanes == 16) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_8));
+            }
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_4));
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.PREFERRED_1)).lane(0) - minTerm;
         }
     }
 
@@ -194,7 +204,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     acc = highSums.fma(FloatVector.broadcast(f16, d * KQuantScales.unpacked(scales, sb + 1)).blend(d * KQuantScales.unpacked(scales, sb + 3), IntegerKernels.UPPER_HALF), acc);
                 }
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc) - minTerm;
+            // LaneSum's order, written out: past C2's inlining budget a call here would stay out of line
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_8));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_4));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.WIDE_1)).lane(0) - minTerm;
         }
     }
 }

@@ -107,7 +107,11 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                         .convert(VectorOperators.I2F, 0); // IntegerKernels.pairSums, written out
                 acc = products.fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc);
+            // LaneSum's order, written out: past C2's inlining budget a call here would stay out of line
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_8));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_4));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.WIDE_1)).lane(0);
         }
     }
 }

@@ -105,9 +105,14 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Inte
             IntegerMatvecMatrix.super.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
+        fusedMatvec(x, xOffset, out, outOffset, rowStart, rowEnd, RowScratch.ofThread());
+    }
+
+    // Apart from the scratch lookup (ThreadLocal.get), which would spend C2's inlining budget before the vector code.
+    private void fusedMatvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd, RowScratch scratch) {
         int blocks = cols / 256;
         int lanes = F.length();
-        float[] xSums = RowScratch.ofThread().groupSums(cols / 32);
+        float[] xSums = scratch.groupSums(cols / 32);
         VectorKernels.groupSums(x, xOffset, cols, xSums);
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
@@ -138,7 +143,13 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                             + dmin * KQuantScales.min(data, block + 4, 2 * j + 1) * xSums[8 * b + 2 * j + 1];
                 }
             }
-            out[outOffset + r] = VectorKernels.SUM.of(acc) - minTerm;
+            // LaneSum's order, written out (see the integer kernel); FUSED means 8 or 16 lanes
+            if (lanes == 16) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_8));
+            }
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_4));
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.PREFERRED_1)).lane(0) - minTerm;
         }
     }
 
@@ -202,7 +213,11 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     acc = highF.fma(FloatVector.broadcast(IF, d * (int) ((scales >>> (8 * sb + 8)) & 0xFF)).blend(d * (int) ((scales >>> (8 * sb + 24)) & 0xFF), IntegerKernels.UPPER_HALF), acc);
                 }
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc) - minTerm;
+            // LaneSum's order, written out: past C2's inlining budget a call here would stay out of line
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_8));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_4));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.WIDE_1)).lane(0) - minTerm;
         }
     }
 }

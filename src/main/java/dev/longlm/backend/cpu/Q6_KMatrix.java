@@ -178,7 +178,13 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     }
                 }
             }
-            out[outOffset + r] = VectorKernels.SUM.of(acc);
+            // LaneSum's order, written out (see the integer kernel); FUSED means 8 or 16 lanes
+            if (lanes == 16) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_8));
+            }
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_4));
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.PREFERRED_1)).lane(0);
         }
     }
 
@@ -229,7 +235,17 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Inte
                     scales = scales.rearrange(NEXT_PASS);
                 }
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc) - 32 * IntegerKernels.SUM.of(offset);
+            // LaneSum's order for acc and for offset, written out (past C2's inlining budget a call here
+            // would stay out of line) and folded side by side: the first step leaves acc's pair sums in
+            // lanes 0-7 and offset's in lanes 8-15, and the later steps keep each half to itself, so
+            // lane 0 ends as LaneSum of acc and lane 8 as LaneSum of offset. Summing acc − 32·offset
+            // lane by lane instead would round differently.
+            FloatVector both = acc.blend(offset, IntegerKernels.UPPER_HALF)
+                    .add(offset.blend(acc, IntegerKernels.UPPER_HALF).rearrange(LaneSum.WIDE_8));
+            both = both.add(both.rearrange(LaneSum.WIDE_4));
+            both = both.add(both.rearrange(LaneSum.WIDE_2));
+            both = both.add(both.rearrange(LaneSum.WIDE_1));
+            out[outOffset + r] = both.lane(0) - 32 * both.lane(8);
         }
     }
 }

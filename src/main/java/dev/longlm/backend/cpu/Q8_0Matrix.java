@@ -94,7 +94,14 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Inte
             if (b < blocks) {
                 acc0 = blockDot(block, x, xOffset + b * 32, lanes).fma(FloatVector.broadcast(F, Layouts.f16(data, block)), acc0);
             }
-            out[outOffset + r] = VectorKernels.SUM.of(acc0.add(acc1));
+            FloatVector acc = acc0.add(acc1);
+            // LaneSum's order, written out (see the integer kernel); FUSED means 8 or 16 lanes
+            if (lanes == 16) {
+                acc = acc.add(acc.rearrange(LaneSum.PREFERRED_8));
+            }
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_4));
+            acc = acc.add(acc.rearrange(LaneSum.PREFERRED_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.PREFERRED_1)).lane(0);
         }
     }
 
@@ -148,7 +155,11 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Inte
                 // two products of 127·127 per lane: pairs reach 64516, past pairSums' 2^15
                 acc = IntegerKernels.widePairSums(sum).fma(d.mul(da.mul(Q4_0Matrix.TWO_112)), acc);
             }
-            out[outOffset + r] = IntegerKernels.SUM.of(acc);
+            // LaneSum's order, written out: past C2's inlining budget a call here would stay out of line
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_8));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_4));
+            acc = acc.add(acc.rearrange(LaneSum.WIDE_2));
+            out[outOffset + r] = acc.add(acc.rearrange(LaneSum.WIDE_1)).lane(0);
         }
     }
 

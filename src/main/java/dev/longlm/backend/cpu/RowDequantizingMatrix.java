@@ -30,7 +30,9 @@ interface RowDequantizingMatrix extends WeightMatrix {
         int cols = cols();
         int rows = rows();
         int inputTile = inputTile(cols);
-        float[] tile = RowScratch.ofThread().tile(ROW_TILE * cols);
+        RowScratch scratch = RowScratch.ofThread();
+        float[] tile = scratch.tile(ROW_TILE * cols);
+        float[] sums = scratch.lanes(ROW_TILE * inputTile * VectorKernels.F.length());
         for (int i0 = 0; i0 < n; i0 += inputTile) {
             int i1 = Math.min(n, i0 + inputTile);
             for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_TILE) {
@@ -40,9 +42,8 @@ interface RowDequantizingMatrix extends WeightMatrix {
                 }
                 int i = i0;
                 if (tileRows == ROW_TILE) {
-                    for (; i + 1 < i1; i += 2) {
-                        VectorKernels.dot4x2(tile, 0, x, i * cols, (i + 1) * cols, cols, out, i * rows + r0, (i + 1) * rows + r0);
-                    }
+                    i = i1 - (i1 - i0) % 2;
+                    VectorKernels.dot4xPairs(tile, x, i0, i, cols, out, rows, r0, sums);
                 }
                 for (; i < i1; i++) {
                     for (int k = 0; k < tileRows; k++) {

@@ -2,7 +2,7 @@ package dev.longlm.backend.cpu;
 
 /**
  * Reusable buffers of the calling thread for kernels that need working space (a dequantized row, a
- * tile of rows, sums of the input, a super-block's scales), so products allocate nothing once the
+ * tile of rows, sums of the input, a super-block's scales, accumulators to sum), so products allocate nothing once the
  * buffers have grown to the model's widths. Pool workers live as long as their pool, so their
  * buffers do too. Each buffer has one user at a time: a kernel takes them at the start of its row
  * range and calls no other kernel while it holds them.
@@ -15,6 +15,8 @@ final class RowScratch {
     private float[] groupSums = new float[0];
     /** A K-quant super-block's eight sub-block scales, then its eight mins (float matvec of Q4_K). */
     private final float[] blockScalesAndMins = new float[16];
+    /** Accumulator vectors stored for {@link LaneSum#ofEachPreferred} to sum. */
+    private float[] lanes = new float[0];
 
     private RowScratch() {
     }
@@ -46,6 +48,14 @@ final class RowScratch {
             groupSums = new float[n];
         }
         return groupSums;
+    }
+
+    /** At least {@code n} floats for accumulator vectors to sum (contents undefined). */
+    float[] lanes(int n) {
+        if (lanes.length < n) {
+            lanes = new float[n];
+        }
+        return lanes;
     }
 
     /** 16 floats: a super-block's eight sub-block scales, then its eight mins (contents undefined). */

@@ -19,15 +19,13 @@ final class VectorKernels {
     static final boolean FUSED = F.length() == 8 || F.length() == 16;
     /** Byte vectors with as many lanes as {@link #F} (null where {@link #FUSED} is false). */
     static final VectorSpecies<Byte> B = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
-    /** Sums the lanes of an {@link #F} vector in a fixed order (never {@code reduceLanes}: see {@link LaneSum}). */
-    static final LaneSum SUM = LaneSum.of(F);
 
     private VectorKernels() {
     }
 
     /**
      * {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}: one chain of lane-wise FMAs, the lanes
-     * summed by {@link #SUM}, then the scalar tail. Each of {@link #dot4x2}'s products takes exactly
+     * summed by {@link LaneSum}, then the scalar tail. Each of {@link #dot4xPairs}'s products takes exactly
      * these operations, so a tiled matmul gives the same bits whichever rows and inputs share a tile
      * (and so for any thread count, which moves the tiles' edges).
      */
@@ -38,7 +36,7 @@ final class VectorKernels {
         for (int bound = n - step; i <= bound; i += step) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = SUM.of(acc);
+        float sum = LaneSum.ofPreferred(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -60,7 +58,7 @@ final class VectorKernels {
         for (int bound = n - step; i <= bound; i += step) {
             acc0 = FloatVector.fromMemorySegment(F, seg, byteOff + 4L * i, le).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = SUM.of(acc0.add(acc1));
+        float sum = LaneSum.ofPreferred(acc0.add(acc1));
         for (; i < n; i++) {
             sum += seg.get(F32Matrix.F32, byteOff + 4L * i) * b[bOff + i];
         }
@@ -88,7 +86,7 @@ final class VectorKernels {
             for (; i <= 32 - F.length(); i += F.length()) {
                 acc = acc.add(FloatVector.fromArray(F, x, xOff + 32 * g + i));
             }
-            float s = SUM.of(acc);
+            float s = LaneSum.ofPreferred(acc);
             for (; i < 32; i++) {
                 s += x[xOff + 32 * g + i];
             }
@@ -97,12 +95,43 @@ final class VectorKernels {
     }
 
     /**
-     * The 4 × 2 dot products of four consecutive rows {@code w[wOff + k·n …]} with two vectors
-     * {@code x[x0 …]} and {@code x[x1 …]}: each weight load feeds two FMAs and each x load four.
-     * Row k's product with the first vector goes to {@code out[out0 + k]}, with the second to
-     * {@code out[out1 + k]}; each is bit-identical to {@link #dot} of that row and vector.
+     * The dot products of four consecutive rows {@code w[k·n …]} (k < 4) with the inputs
+     * {@code x[i·n …]} for i in {@code [i0, i1)}, {@code i1 − i0} even, taken two inputs at a time:
+     * each weight load feeds two FMAs and each x load four. Row k's product with input i goes to
+     * {@code out[i·outStride + outOffset + k]} and is bit-identical to {@link #dot} of that row and
+     * input. The eight accumulators of each pair are stored to {@code sums} (room for
+     * {@code 4·(i1 − i0)} vectors) and summed by {@link LaneSum#ofEachPreferred} once for all pairs,
+     * then each sum takes its scalar tail.
      */
-    static void dot4x2(float[] w, int wOff, float[] x, int x0, int x1, int n, float[] out, int out0, int out1) {
+    static void dot4xPairs(float[] w, float[] x, int i0, int i1, int n, float[] out, int outStride, int outOffset, float[] sums) {
+        int step = F.length();
+        int whole = n - n % step; // lanes-wide chunks end here; the tail follows
+        for (int i = i0, at = 0; i < i1; i += 2, at += 8 * step) {
+            accumulate4x2(w, n, x, i * n, (i + 1) * n, whole, sums, at);
+        }
+        LaneSum.ofEachPreferred(sums, 4 * (i1 - i0));
+        for (int i = i0, pair = 0; i < i1; i += 2, pair++) {
+            for (int k = 0; k < 4; k++) {
+                float s = sums[8 * pair + k];
+                float t = sums[8 * pair + 4 + k];
+                for (int c = whole; c < n; c++) {
+                    s += w[k * n + c] * x[i * n + c];
+                    t += w[k * n + c] * x[(i + 1) * n + c];
+                }
+                out[i * outStride + outOffset + k] = s;
+                out[(i + 1) * outStride + outOffset + k] = t;
+            }
+        }
+    }
+
+    /**
+     * The eight accumulators of four rows {@code w[k·n …]} with two inputs {@code x[x0 …]},
+     * {@code x[x1 …]} over the first {@code whole} values of each (whole chunks), stored to
+     * {@code sums[at …]}: row k with the first input at vector k, with the second at vector 4 + k.
+     * Kept apart from the loop over pairs: nested in it, C2 compiled this loop 10-20% slower.
+     */
+    private static void accumulate4x2(float[] w, int n, float[] x, int x0, int x1, int whole, float[] sums, int at) {
+        int step = F.length();
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -111,15 +140,13 @@ final class VectorKernels {
         FloatVector b1 = FloatVector.zero(F);
         FloatVector b2 = FloatVector.zero(F);
         FloatVector b3 = FloatVector.zero(F);
-        int step = F.length();
-        int i = 0;
-        for (int bound = n - step; i <= bound; i += step) {
-            FloatVector xa = FloatVector.fromArray(F, x, x0 + i);
-            FloatVector xb = FloatVector.fromArray(F, x, x1 + i);
-            FloatVector w0 = FloatVector.fromArray(F, w, wOff + i);
-            FloatVector w1 = FloatVector.fromArray(F, w, wOff + n + i);
-            FloatVector w2 = FloatVector.fromArray(F, w, wOff + 2 * n + i);
-            FloatVector w3 = FloatVector.fromArray(F, w, wOff + 3 * n + i);
+        for (int c = 0; c < whole; c += step) {
+            FloatVector xa = FloatVector.fromArray(F, x, x0 + c);
+            FloatVector xb = FloatVector.fromArray(F, x, x1 + c);
+            FloatVector w0 = FloatVector.fromArray(F, w, c);
+            FloatVector w1 = FloatVector.fromArray(F, w, n + c);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * n + c);
+            FloatVector w3 = FloatVector.fromArray(F, w, 3 * n + c);
             a0 = w0.fma(xa, a0);
             b0 = w0.fma(xb, b0);
             a1 = w1.fma(xa, a1);
@@ -129,33 +156,13 @@ final class VectorKernels {
             a3 = w3.fma(xa, a3);
             b3 = w3.fma(xb, b3);
         }
-        float s0 = SUM.of(a0);
-        float s1 = SUM.of(a1);
-        float s2 = SUM.of(a2);
-        float s3 = SUM.of(a3);
-        float t0 = SUM.of(b0);
-        float t1 = SUM.of(b1);
-        float t2 = SUM.of(b2);
-        float t3 = SUM.of(b3);
-        for (; i < n; i++) {
-            float xa = x[x0 + i];
-            float xb = x[x1 + i];
-            s0 += w[wOff + i] * xa;
-            t0 += w[wOff + i] * xb;
-            s1 += w[wOff + n + i] * xa;
-            t1 += w[wOff + n + i] * xb;
-            s2 += w[wOff + 2 * n + i] * xa;
-            t2 += w[wOff + 2 * n + i] * xb;
-            s3 += w[wOff + 3 * n + i] * xa;
-            t3 += w[wOff + 3 * n + i] * xb;
-        }
-        out[out0] = s0;
-        out[out0 + 1] = s1;
-        out[out0 + 2] = s2;
-        out[out0 + 3] = s3;
-        out[out1] = t0;
-        out[out1 + 1] = t1;
-        out[out1 + 2] = t2;
-        out[out1 + 3] = t3;
+        a0.intoArray(sums, at);
+        a1.intoArray(sums, at + step);
+        a2.intoArray(sums, at + 2 * step);
+        a3.intoArray(sums, at + 3 * step);
+        b0.intoArray(sums, at + 4 * step);
+        b1.intoArray(sums, at + 5 * step);
+        b2.intoArray(sums, at + 6 * step);
+        b3.intoArray(sums, at + 7 * step);
     }
 }

@@ -65,13 +65,35 @@ class FixedOrderReductionTest {
     }
 
     @Test
-    void laneSumFoldsByHalvesForEverySpecies() {
-        for (VectorSpecies<Float> species : java.util.List.of(FloatVector.SPECIES_64, FloatVector.SPECIES_128,
-                FloatVector.SPECIES_256, FloatVector.SPECIES_512, FloatVector.SPECIES_PREFERRED)) {
-            LaneSum sum = LaneSum.of(species);
-            for (int trial = 0; trial < 200; trial++) {
-                float[] lanes = gaussian(species.length());
-                assertSameBits(foldedSum(lanes), sum.of(FloatVector.fromArray(species, lanes, 0)), species + " trial " + trial);
+    void laneSumFoldsByHalves() {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        VectorSpecies<Float> wide = FloatVector.SPECIES_512;
+        for (int trial = 0; trial < 200; trial++) {
+            float[] lanes = gaussian(preferred.length() + 3);
+            float[] vector = java.util.Arrays.copyOfRange(lanes, 3, lanes.length);
+            assertSameBits(foldedSum(vector), LaneSum.ofPreferred(FloatVector.fromArray(preferred, lanes, 3)), "preferred, trial " + trial);
+            assertSameBits(foldedSum(vector), LaneSum.ofPreferred(lanes, 3), "preferred from memory, trial " + trial);
+            float[] wideLanes = gaussian(wide.length() + 5);
+            assertSameBits(foldedSum(java.util.Arrays.copyOfRange(wideLanes, 5, wideLanes.length)), LaneSum.of512(wideLanes, 5),
+                    "512-bit, trial " + trial);
+        }
+    }
+
+    /** Several vectors summed together (packed into shared vectors step by step) give each the bits of its own fold. */
+    @Test
+    void sumsOfSeveralVectorsEqualEachFold() {
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        for (int count : new int[] {4, 8}) {
+            for (int trial = 0; trial < 100; trial++) {
+                float[] stored = gaussian(count * lanes);
+                float[] expected = new float[count];
+                for (int k = 0; k < count; k++) {
+                    expected[k] = foldedSum(java.util.Arrays.copyOfRange(stored, k * lanes, (k + 1) * lanes));
+                }
+                LaneSum.ofEachPreferred(stored, count);
+                for (int k = 0; k < count; k++) {
+                    assertSameBits(expected[k], stored[k], count + " vectors, vector " + k + ", trial " + trial);
+                }
             }
         }
     }
@@ -89,8 +111,8 @@ class FixedOrderReductionTest {
         }
         assertEquals(0f, sequential); // (1e8 + 1) rounds back to 1e8, then cancels
         assertEquals(1f, foldedSum(lanes)); // 1e8 meets -1e8 first
-        assertSameBits(1f, LaneSum.of(FloatVector.SPECIES_512).of(FloatVector.fromArray(FloatVector.SPECIES_512, lanes, 0)), "fold");
-        assertNotEquals(sequential, LaneSum.of(FloatVector.SPECIES_512).of(FloatVector.fromArray(FloatVector.SPECIES_512, lanes, 0)));
+        assertSameBits(1f, LaneSum.of512(lanes, 0), "fold");
+        assertNotEquals(sequential, LaneSum.of512(lanes, 0));
     }
 
     @Test
@@ -137,17 +159,19 @@ class FixedOrderReductionTest {
         }
     }
 
-    /** Each of the eight products of a 4 × 2 tile is the plain dot product, so tiling never changes a result. */
+    /** Each product of a 4-row tile with pairs of inputs is the plain dot product, so tiling never changes a result. */
     @Test
     void tiledProductsEqualSingleDots() {
         for (int n : new int[] {VectorKernels.F.length(), 515}) {
             float[] w = gaussian(4 * n);
-            float[] x = gaussian(2 * n + 3);
-            float[] out = new float[12];
-            VectorKernels.dot4x2(w, 0, x, 3, 3 + n, n, out, 0, 6);
-            for (int k = 0; k < 4; k++) {
-                assertSameBits(VectorKernels.dot(w, k * n, x, 3, n), out[k], "row " + k + " × first input, n=" + n);
-                assertSameBits(VectorKernels.dot(w, k * n, x, 3 + n, n), out[6 + k], "row " + k + " × second input, n=" + n);
+            float[] x = gaussian(6 * n);
+            int outStride = 7;
+            float[] out = new float[6 * outStride];
+            VectorKernels.dot4xPairs(w, x, 2, 6, n, out, outStride, 1, new float[16 * VectorKernels.F.length()]);
+            for (int i = 2; i < 6; i++) {
+                for (int k = 0; k < 4; k++) {
+                    assertSameBits(VectorKernels.dot(w, k * n, x, i * n, n), out[i * outStride + 1 + k], "row " + k + " × input " + i + ", n=" + n);
+                }
             }
         }
     }
