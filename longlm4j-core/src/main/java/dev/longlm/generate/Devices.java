@@ -2,17 +2,22 @@ package dev.longlm.generate;
 
 import dev.longlm.InputException;
 import dev.longlm.backend.Backend;
+import dev.longlm.backend.BackendProvider;
 import dev.longlm.backend.cpu.CpuBackend;
-import dev.longlm.backend.cuda.CudaBackend;
-import dev.longlm.backend.cuda.KvPrecision;
 
 import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
 
 /**
  * Opens the backend a user names: {@code cpu} (the default), or {@code cuda} / {@code cuda:N} for GPU N
- * (everything on the GPU, as llama.cpp's {@code -ngl 99}).
+ * (everything on the GPU, as llama.cpp's {@code -ngl 99}). Backends other than the CPU's are
+ * {@link BackendProvider}s of other modules, looked up when named.
  */
 public final class Devices {
+    /** The device family of the longlm4j-cuda module, named in the message when that module is absent. */
+    private static final String CUDA = "cuda";
+
     private Devices() {
     }
 
@@ -25,17 +30,31 @@ public final class Devices {
         if (d.equals("cpu")) {
             return new CpuBackend(threads);
         }
-        if (d.equals("cuda") || d.startsWith("cuda:")) {
-            int ordinal = 0;
-            if (d.startsWith("cuda:")) {
-                try {
-                    ordinal = Integer.parseInt(d.substring(5));
-                } catch (NumberFormatException e) {
-                    throw new InputException("--device " + device + ": the GPU number must be an integer, e.g. cuda:0");
-                }
-            }
-            return CudaBackend.open(ordinal, KvPrecision.parse(kvType));
+        int colon = d.indexOf(':');
+        String family = colon < 0 ? d : d.substring(0, colon);
+        Optional<BackendProvider> provider = provider(family);
+        if (provider.isEmpty() && family.equals(CUDA)) {
+            throw new InputException("--device " + device + " needs the CUDA backend, which is not on the class path:"
+                    + " add the dependency dev.longlm:longlm4j-cuda (the longlm CLI jar has it)");
         }
-        throw new InputException("unknown --device '" + device + "'; choose cpu, cuda or cuda:N");
+        if (provider.isEmpty()) {
+            throw new InputException("unknown --device '" + device + "'; choose cpu, cuda or cuda:N");
+        }
+        int ordinal = 0;
+        if (colon >= 0) {
+            try {
+                ordinal = Integer.parseInt(d.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new InputException("--device " + device + ": the GPU number must be an integer, e.g. " + family + ":0");
+            }
+        }
+        return provider.get().open(ordinal, kvType);
+    }
+
+    private static Optional<BackendProvider> provider(String family) {
+        return ServiceLoader.load(BackendProvider.class, Devices.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(p -> p.device().equals(family))
+                .findFirst();
     }
 }
