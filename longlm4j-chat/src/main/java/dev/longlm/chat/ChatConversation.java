@@ -1,5 +1,6 @@
 package dev.longlm.chat;
 
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.Session;
 import dev.longlm.tokenizer.Tokenizer;

@@ -1,6 +1,7 @@
 package dev.longlm.chat;
 
 import dev.longlm.attention.PositionScheme;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;

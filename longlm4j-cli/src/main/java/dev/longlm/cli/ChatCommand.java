@@ -6,7 +6,7 @@ import dev.longlm.chat.ChatConversation;
 import dev.longlm.chat.ChatMessage;
 import dev.longlm.chat.ChatTemplate;
 import dev.longlm.chat.ChatTemplates;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;

@@ -3,7 +3,7 @@ package dev.longlm.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longlm.InputException;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;

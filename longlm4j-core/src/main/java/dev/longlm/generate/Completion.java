@@ -1,7 +1,5 @@
-package dev.longlm.chat;
+package dev.longlm.generate;
 
-import dev.longlm.generate.Sampler;
-import dev.longlm.generate.Session;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.tokenizer.TokenDecoder;
 import dev.longlm.tokenizer.Tokenizer;

@@ -1,6 +1,6 @@
 package dev.longlm.server;
 
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.BatchDecoder;
 import dev.longlm.generate.CachedTokens;
 import dev.longlm.generate.Sampler;

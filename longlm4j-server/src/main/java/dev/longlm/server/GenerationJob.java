@@ -1,6 +1,6 @@
 package dev.longlm.server;
 
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Session;
 
 import java.util.concurrent.BlockingQueue;

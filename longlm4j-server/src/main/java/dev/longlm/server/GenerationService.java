@@ -5,7 +5,7 @@ import dev.longlm.InputException;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.SelfExtend;
 import dev.longlm.chat.ChatTemplate;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.constraint.TokenConstraint;
 import dev.longlm.model.MemoryEstimate;
 import dev.longlm.structured.JsonSchemaConstraints;

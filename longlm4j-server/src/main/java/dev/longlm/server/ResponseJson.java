@@ -2,7 +2,7 @@ package dev.longlm.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

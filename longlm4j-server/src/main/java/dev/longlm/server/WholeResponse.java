@@ -2,7 +2,7 @@ package dev.longlm.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longlm.attention.ContextMethod;
 import dev.longlm.attention.Plain;
 import dev.longlm.attention.SelfExtend;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;

@@ -6,7 +6,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.longlm.attention.PositionScheme;
-import dev.longlm.chat.Completion;
+import dev.longlm.generate.Completion;
 import dev.longlm.generate.Sampler;
 import dev.longlm.generate.SamplingParameters;
 import dev.longlm.generate.Session;
