@@ -23,7 +23,7 @@ import java.util.List;
  *   logits = Wout·norm(x) [+b], [soft-capped]
  * </pre>
  * where {@code ffn} is {@code down(silu(gate·h) ⊙ up·h)}, {@code down(gelu(gate·h) ⊙ up·h)} or
- * {@code down(gelu(up·h + b)) + b}. Attention ({@link #attend}) rotates keys and queries to the
+ * {@code down(gelu(up·h + b)) + b}. Attention ({@code attend}) rotates keys and queries to the
  * positions of the sequence's {@link PositionScheme} and runs the backend's fused kernel.
  */
 public final class Transformer {

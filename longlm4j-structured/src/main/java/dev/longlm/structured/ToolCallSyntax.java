@@ -325,7 +325,7 @@ public enum ToolCallSyntax {
     /**
      * Text that may be where calls begin, so a stream holds it back: Hermes and Mistral mark calls
      * anywhere; Llama 3 and the generic syntax write them as the whole reply, so only a reply that starts
-     * with {@code {} (or {@code <|python_tag|>}) may be one.
+     * with <code>{</code> (or {@code <|python_tag|>}) may be one.
      */
     public boolean callsMayStartAt(String text, int index) {
         return switch (this) {
