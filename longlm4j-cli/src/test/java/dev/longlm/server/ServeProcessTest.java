@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * defect 12 — SIGTERM ends a running stream with an error event and [DONE], and the exit status is 0.
  */
 class ServeProcessTest {
+    private static final String MODEL = "models/pd-llama-13m-ctx256-f16.gguf";
     private static final Pattern LISTENING = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+)/v1");
 
     @Test
@@ -35,7 +36,7 @@ class ServeProcessTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process serve = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
                 "-Dsun.net.httpserver.maxReqTime=2", "-cp", System.getProperty("java.class.path"),
-                "dev.longlm.cli.Main", "serve", "--port", "0", "-t", "1", "--shutdown-grace", "0", "-m", TestServer.MODEL.toString())
+                "dev.longlm.cli.Main", "serve", "--port", "0", "-t", "1", "--shutdown-grace", "0", "-m", MODEL)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             BufferedReader log = new BufferedReader(new InputStreamReader(serve.getErrorStream(), StandardCharsets.UTF_8));
