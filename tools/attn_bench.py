@@ -18,8 +18,8 @@ against an F32 reference (prefill at N <= --eager-max; decoding at every N). The
 two attention goals. With $OUT (or --out) set, attn.jsonl and attn.md are written there too. Exit status 1 when a
 check fails (a fast wrong kernel must not pass), 2 on bad usage.
 
-Our kernels are called exactly as the Java backend calls them (src/main/java/dev/longlm/backend/cuda/CudaKernels.java,
-AttentionLaunch.java, and the contract src/main/resources/dev/longlm/backend/cuda/kernels/README.md): the files of
+Our kernels are called exactly as the Java backend calls them (longlm4j-cuda/src/main/java/dev/longlm/backend/cuda/CudaKernels.java,
+AttentionLaunch.java, and the contract longlm4j-cuda/src/main/resources/dev/longlm/backend/cuda/kernels/README.md): the files of
 kernels.list concatenated in order into one unit, compiled by NVRTC with `--gpu-architecture=sm_XY --std=c++17` only
 (through CuPy's NVRTC binding; nvcc -cubin with the same options if that binding cannot be loaded; `--compile
 rawmodule` uses cupy.RawModule(code=..., options=('-std=c++17',)) instead, which also passes -ftz=true, an option the
@@ -45,7 +45,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KERNELS = os.path.join(ROOT, "src", "main", "resources", "dev", "longlm", "backend", "cuda", "kernels")
+KERNELS = os.path.join(ROOT, "longlm4j-cuda", "src", "main", "resources", "dev", "longlm", "backend", "cuda", "kernels")
 H, KV, D = 32, 8, 128
 G, W = 8, 1024
 INT_MAX = 2147483647

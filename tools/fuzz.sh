@@ -3,8 +3,10 @@
 #   tools/fuzz.sh                      # 1,000,000 executions per target (at most 20 minutes each)
 #   EXECUTIONS=100000 tools/fuzz.sh GgufFuzzTest#readModel
 # Inputs that grow coverage collect in .cifuzz-corpus/ (not committed); a crashing input is written
-# by Jazzer into src/test/resources/<package>/<Class>Inputs/<method>/, which makes it part of the
-# regression corpus that every `mvn verify` replays: commit it together with the fix.
+# by Jazzer into src/test/resources/<package>/<Class>Inputs/<method>/ — of the target's module (e.g.
+# longlm4j-core/) or, since the tests run at the repository's root, of the root (not checked since the
+# module split): commit it under the module, where it becomes part of the regression corpus that every
+# `mvn verify` replays, together with the fix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -16,12 +18,13 @@ if [[ ${#TARGETS[@]} -eq 0 ]]; then
            ChatTemplateFuzzTest#messages ChatTemplateFuzzTest#templateSource RequestFuzzTest#parseAndPlan)
 fi
 mkdir -p target/fuzz
-mvn -B -ntp -q test-compile
 status=0
 for target in "${TARGETS[@]}"; do
   log="target/fuzz/${target//#/-}.log"
   echo "fuzzing $target ($EXECUTIONS executions, at most $MAX_DURATION) -> $log" >&2
-  if ! JAZZER_FUZZ=1 mvn -B -ntp surefire:test@fuzz-regression -Dtest="$target" \
+  # test-compile in the same run, so that the modules' test jar resolves within the reactor; the modules
+  # without this target run nothing.
+  if ! JAZZER_FUZZ=1 mvn -B -ntp test-compile surefire:test@fuzz-regression -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
       -Djazzer.max_executions="$EXECUTIONS" -Djazzer.max_duration="$MAX_DURATION" >"$log" 2>&1; then
     status=1
     echo "  FINDING or failure: see $log" >&2

@@ -1,4 +1,4 @@
-// Standalone test harness of the CUDA kernels (src/main/resources/dev/longlm/backend/cuda/kernels):
+// Standalone test harness of the CUDA kernels (longlm4j-cuda/src/main/resources/dev/longlm/backend/cuda/kernels):
 // every kernel against a host reference on fresh random data and odd sizes, the dequantizers
 // bit-exact against the ggml golden fixtures, the fused attention against a double-precision
 // reference built from explicit (query, key) position rules. Prints one table; exit 1 on failure.

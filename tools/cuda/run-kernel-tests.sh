@@ -7,7 +7,7 @@
 # Other arguments go to the harness: --full (all shapes when emulated), --only=attention, …
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-kernels=src/main/resources/dev/longlm/backend/cuda/kernels
+kernels=longlm4j-cuda/src/main/resources/dev/longlm/backend/cuda/kernels
 build=${BUILD_DIR:-target/cuda-test}
 mkdir -p "$build"
 emulate=0

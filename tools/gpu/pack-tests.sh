@@ -24,7 +24,7 @@ case "$jupiter" in
   *) platform="$jupiter" ;;           # from JUnit 6 on, the platform has the same version
 esac
 
-mvn -B -q -ntp -DskipTests package
+mvn -B -q -ntp -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mvn -B -q -ntp dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" \
@@ -36,10 +36,14 @@ mkdir -p "$tmp/unpacked" "$tmp/lib"
 "$JAVA_HOME/bin/jar" --create --no-compress --file "$tmp/lib/$console" --manifest "$tmp/unpacked/META-INF/MANIFEST.MF" \
   -C "$tmp/unpacked" .
 mkdir -p "$tmp/classes"
-# Every test class, and the resources that live beside them in packages (kernel sources, fakes);
-# the large top-level resource trees (vocab/, golden/) are read from src/test/resources on the device.
-(cd target/test-classes && find . -path ./META-INF -prune -o -type f -print | grep -E '^\./dev/|\.class$' \
-  | tar cf - -T -) | tar xf - -C "$tmp/classes"
+# Every longlm4j-* module's test classes (the CUDA backend's and the cross-backend tests are longlm4j-cuda's; not
+# langchain4j-longlm4j's, which need LangChain4j), and the
+# resources that live beside them in packages (kernel sources, fakes); the large top-level resource trees
+# (vocab/, golden/) are read from src/test/resources on the device.
+for classes in longlm4j-*/target/test-classes; do
+  (cd "$classes" && find . -path ./META-INF -prune -o -type f -print | grep -E '^\./dev/|\.class$' \
+    | tar cf - -T -) | tar xf - -C "$tmp/classes"
+done
 rm -rf "$out"
 mkdir -p "$out"
 tar cf - -C "$tmp" classes lib | xz -9 -T2 > "$out/tests.tar.xz"

@@ -17,8 +17,8 @@ out="$repo/src/test/resources/golden/arch"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-(cd "$repo" && mvn -q -B test-compile)
-cp="$repo/target/classes:$repo/target/test-classes"
+(cd "$repo" && mvn -q -B -pl longlm4j-core test-compile)
+cp="$repo/longlm4j-core/target/classes:$repo/longlm4j-core/target/test-classes"
 java="$JAVA_HOME/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 $java -cp "$cp" dev.longlm.model.TinyModels write "$work"
 
