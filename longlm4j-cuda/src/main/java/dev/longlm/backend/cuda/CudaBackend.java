@@ -342,14 +342,23 @@ public final class CudaBackend implements Backend {
     public void upload(Positions positions, int rows) {
         bind();
         DevicePositions p = (DevicePositions) positions;
-        long bytes = 8L * rows;
+        stepInput(MemorySegment.ofArray(p.host()).asSlice(0, 8L * rows), p.pinned, p.memory());
+    }
+
+    /**
+     * Copies a step's host input (token ids, positions) to {@code destination}: through the pageable staging
+     * when the step runs as it is, through the pinned {@code mirror} when it is captured or replayed, whose
+     * graph copies from the mirror at launch (see {@link DevicePositions}).
+     */
+    private void stepInput(MemorySegment host, PinnedHostBuffer mirror, DeviceMemory destination) {
         if (!graphs.recording()) {
-            copyUp(MemorySegment.ofArray(p.host()).asSlice(0, bytes), p.memory());
+            copyUp(host, destination);
             return;
         }
-        MemorySegment.copy(MemorySegment.ofArray(p.host()), 0, p.pinned.segment(), 0, bytes);
-        graphs.other(() -> device.stream().copyToDevice(p.pinned.segment().asSlice(0, bytes), p.memory().slice(0, bytes)),
-                p.pinned.segment().address(), p.memory().address(), bytes);
+        long bytes = host.byteSize();
+        MemorySegment.copy(host, 0, mirror.segment(), 0, bytes);
+        graphs.other(() -> device.stream().copyToDevice(mirror.segment().asSlice(0, bytes), destination.slice(0, bytes)),
+                mirror.segment().address(), destination.address(), bytes);
     }
 
     /**
@@ -399,14 +408,7 @@ public final class CudaBackend implements Backend {
         bind();
         DeviceMatrix m = matrix(table);
         DeviceMemory ids = tokenBuffer(n);
-        long bytes = 4L * n;
-        if (graphs.recording()) {
-            MemorySegment.copy(MemorySegment.ofArray(tokenIds), 4L * offset, tokenStaging.segment(), 0, bytes);
-            graphs.other(() -> device.stream().copyToDevice(tokenStaging.segment().asSlice(0, bytes), ids.slice(0, bytes)),
-                    tokenStaging.segment().address(), ids.address(), bytes);
-        } else {
-            copyUp(MemorySegment.ofArray(tokenIds).asSlice(4L * offset, bytes), ids);
-        }
+        stepInput(MemorySegment.ofArray(tokenIds).asSlice(4L * offset, 4L * n), tokenStaging, ids);
         KernelLauncher k = kernels.get("get_rows_" + m.suffix());
         k.args().pointer(m.memory()).pointer(ids).pointer(dev(out).memory()).i32(n).i32(m.cols()).i64(m.rowBytes());
         graphs.launch(k, n, (m.cols() + 1023) / 1024, 1, 128, 1, 1, 0);
